@@ -1,0 +1,38 @@
+# Every target sets itself up: a bare machine with Python 3.11+ and make is enough.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	&& { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench soak clean schema
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "quizbot needs Python 3.11 or newer on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps
+	$(BIN)/quizbot run
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy bot
+
+test: lint
+	$(BIN)/pytest
+
+schema: $(VENV)/.run-deps
+	$(BIN)/quizbot questions schema --write questions/schema.json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,149 @@
+"""The ``quizbot`` command line: run the bot, check the question bank, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.bank import DEFAULT_DIR, BankError, json_schema, load_bank
+from bot.config import Settings
+from bot.storage.db import Database, SchemaTooNewError, latest_version
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="quizbot", description="Daily LLM-engineering interview practice for teams, on "
+        "Discord, Slack or the terminal.")
+    p.add_argument("--version", action="version", version=f"quizbot {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="start the bot", description="Start the bot. Without "
+                         "platform tokens it runs the console adapter in this terminal.")
+    run.add_argument("--platform", choices=["auto", "console", "discord", "slack", "all"],
+                     default=None, help="which adapter(s) to run (default: from settings; "
+                     "auto picks by configured tokens, console when none)")
+    run.add_argument("--db", type=Path, help="SQLite database file (default: ./data/quizbot.db)")
+    run.add_argument("--as", dest="user", metavar="NAME",
+                     help="console only: the person typing (default: your login name)")
+
+    q = sub.add_parser("questions", help="check the question bank",
+                       description="Validate or summarise the question bank.")
+    qs = q.add_subparsers(dest="action", metavar="ACTION", required=True)
+    v = qs.add_parser("validate", help="validate topic files; exit 1 naming every problem",
+                      description="Validate every topic file (or one). Exit 1 naming every "
+                      "bad file and entry.")
+    v.add_argument("path", nargs="?", type=Path, default=DEFAULT_DIR)
+    st = qs.add_parser("stats", help="counts by level, topic and kind",
+                       description="Count the bank's questions by level, topic and kind.")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.add_argument("path", nargs="?", type=Path, default=DEFAULT_DIR)
+    sc = qs.add_parser("schema", help="print the topic file JSON Schema",
+                       description="Print the JSON Schema of a topic file (questions/schema.json).")
+    sc.add_argument("--write", type=Path, help="write it to this file instead")
+
+    d = sub.add_parser("db", help="manage the database", description="Manage the database.")
+    ds = d.add_subparsers(dest="action", metavar="ACTION", required=True)
+    m = ds.add_parser("migrate", help="apply pending migrations",
+                      description="Apply pending schema migrations (each in its own "
+                      "transaction). Refuses a database from a newer quizbot.")
+    m.add_argument("--db", type=Path)
+    b = ds.add_parser("backup", help="copy the database safely, even while the bot runs",
+                      description="Copy the database with SQLite's online backup API.")
+    b.add_argument("dest", type=Path)
+    b.add_argument("--db", type=Path)
+    return p
+
+
+def _settings(db: Path | None = None) -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise SystemExit(f"quizbot: bad setting: {problems}") from None
+    return settings.model_copy(update={"db": db}) if db else settings
+
+
+def _cmd_questions(args: argparse.Namespace) -> int:
+    if args.action == "schema":
+        if args.write:
+            args.write.write_text(json_schema(), encoding="utf-8")
+        else:
+            sys.stdout.write(json_schema())
+        return 0
+    try:
+        bank = load_bank(args.path)
+    except BankError as exc:
+        print(f"{len(exc.problems)} problem(s) in the question bank:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    if args.action == "validate":
+        print(f"ok: {len(bank)} questions in {len(bank.topics)} topics")
+        return 0
+    stats = bank.stats()
+    if args.json:
+        print(json.dumps({"questions": len(bank), "topics": len(bank.topics), **stats},
+                         indent=2, sort_keys=True))
+        return 0
+    print(f"{len(bank)} questions in {len(bank.topics)} topics")
+    for group, counts in stats.items():
+        print(f"\nby {group}:")
+        for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            print(f"  {key:<28} {n:>4}")
+    return 0
+
+
+async def _cmd_db(args: argparse.Namespace) -> int:
+    settings = _settings(args.db)
+    db = await Database.open(settings.db, migrate=False)
+    try:
+        if args.action == "migrate":
+            applied = await db.migrate()
+            print(f"{settings.db}: schema version {latest_version()}"
+                  + (f" (applied {', '.join(map(str, applied))})" if applied else
+                     " (up to date)"))
+        else:
+            await db.migrate()
+            await db.backup(args.dest)
+            print(f"backed up {settings.db} to {args.dest}")
+    finally:
+        await db.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "questions":
+        return _cmd_questions(args)
+    try:
+        if args.command == "db":
+            return asyncio.run(_cmd_db(args))
+        settings = _settings(args.db)
+        logging.basicConfig(level=settings.log_level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from bot.app import run
+        return asyncio.run(run(settings, settings.platforms(args.platform), user=args.user))
+    except SchemaTooNewError as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 1
+    except BankError as exc:
+        print("quizbot: the question bank has problems (run `quizbot questions validate`):",
+              file=sys.stderr)
+        for problem in exc.problems[:20]:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

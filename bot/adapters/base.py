@@ -1,0 +1,131 @@
+"""The ChatPlatform port: the neutral shapes the core and every adapter speak.
+
+The core never sees a platform SDK type. It sends ``Message``s (always complete as plain
+Markdown text, with optional structure rich adapters may render as Block Kit or embeds)
+and receives ``IncomingMessage``s. Adapters translate; they hold no game rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.rounds import AnswerOutcome
+from bot.domain.subscriptions import ChannelRef
+
+
+class MessageKind(StrEnum):
+    QUESTION = "question"
+    REVEAL = "reveal"
+    REPLY = "reply"
+    NOTICE = "notice"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    heading: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    action: str   # e.g. "answer:12" - the adapter echoes it back on click
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Something to show people. ``text()`` is the full plain rendering."""
+
+    title: str
+    sections: tuple[Section, ...] = ()
+    footer: str = ""
+    kind: MessageKind = MessageKind.REPLY
+    buttons: tuple[Button, ...] = ()
+
+    def text(self) -> str:
+        parts = [f"**{self.title}**"] if self.title else []
+        for s in self.sections:
+            parts.append(f"*{s.heading}*\n{s.body}" if s.heading else s.body)
+        if self.footer:
+            parts.append(f"_{self.footer}_")
+        return "\n\n".join(parts)
+
+
+def reply(title: str, body: str = "", footer: str = "") -> Message:
+    """A short answer to a command."""
+    return Message(title, (Section("", body),) if body else (), footer)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Where a posted message landed. ``thread_id`` is where replies to it go."""
+
+    message_id: str
+    thread_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person behind an event, as the adapter knows them."""
+
+    platform: str
+    workspace: str
+    user_id: str
+    display_name: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A message a person posted (or edited) that may be an answer."""
+
+    actor: Actor
+    channel: ChannelRef
+    text: str
+    message_id: str
+    thread_id: str | None = None
+    event_id: str | None = None
+    edited: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class PlatformError(RuntimeError):
+    """A platform call failed; ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ChatPlatform(Protocol):
+    """What the core needs from a chat platform."""
+
+    name: str
+
+    async def send(self, channel: ChannelRef, message: Message, *,
+                   thread_id: str | None = None, start_thread: bool = False) -> Sent:
+        """Post ``message``; with ``start_thread`` open a thread on it for replies."""
+        ...
+
+    async def acknowledge(self, channel: ChannelRef, message_id: str, thread_id: str | None,
+                          outcome: AnswerOutcome) -> None:
+        """Tell the author their answer (message ``message_id``) is stored, after commit."""
+        ...
+
+
+class Platforms:
+    """The running adapters by platform name: the core sends through this."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, ChatPlatform] = {}
+
+    def register(self, platform: ChatPlatform) -> None:
+        self._by_name[platform.name] = platform
+
+    def get(self, name: str) -> ChatPlatform | None:
+        return self._by_name.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)

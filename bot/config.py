@@ -1,0 +1,80 @@
+"""Settings from the environment (or a .env file). Tokens are SecretStr: never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.bank import DEFAULT_DIR
+from bot.domain.parsing import InputError, parse_duration, parse_time_of_day, parse_timezone
+
+PlatformChoice = Literal["auto", "console", "discord", "slack", "all"]
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QUIZBOT_", env_file=".env",
+                                      env_file_encoding="utf-8", extra="ignore")
+
+    db: Path = Field(Path("data/quizbot.db"), description="SQLite database file")
+    platform: PlatformChoice = "auto"
+    questions_dir: Path = DEFAULT_DIR
+    timezone: str = Field("UTC", description="default time zone for new subscriptions")
+    post_time: str = Field("09:00", description="default local post time, HH:MM")
+    window: str = Field("8h", description="default answer window")
+    seed: str = Field("quizbot", description="seed for question selection")
+    log_level: str = "WARNING"
+
+    discord_token: SecretStr | None = Field(
+        None, validation_alias=_env("DISCORD_TOKEN", "QUIZBOT_DISCORD_TOKEN"))
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_BOT_TOKEN", "QUIZBOT_SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_APP_TOKEN", "QUIZBOT_SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET", "QUIZBOT_SLACK_SIGNING_SECRET"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            return parse_timezone(v)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("post_time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        try:
+            return parse_time_of_day(v).strftime("%H:%M")
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        try:
+            parse_duration(v)
+        except InputError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    def platforms(self, choice: PlatformChoice | None = None) -> list[str]:
+        """Which adapters to run: explicit choice, or whatever tokens are configured."""
+        choice = choice or self.platform
+        if choice == "all":
+            return ["discord", "slack"]
+        if choice != "auto":
+            return [choice]
+        found = []
+        if self.discord_token:
+            found.append("discord")
+        if self.slack_bot_token:
+            found.append("slack")
+        return found or ["console"]

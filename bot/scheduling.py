@@ -1,0 +1,84 @@
+"""APScheduler wiring: one cron job per subscription plus a sweeper every minute.
+
+Jobs carry only ids and call idempotent service methods, so a duplicate or late firing
+(DST fall-back, a missed run, a restart) changes nothing. The sweeper is the safety net:
+whatever a cron job missed, the next sweep does.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.domain.subscriptions import Subscription
+from bot.services.rounds import RoundService
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60
+MISFIRE_GRACE_SECONDS = 3600
+
+
+def post_job_id(subscription_id: int) -> str:
+    return f"post:{subscription_id}"
+
+
+def cron_for(sub: Subscription) -> CronTrigger:
+    return CronTrigger(day_of_week=",".join(sub.days), hour=sub.post_time.hour,
+                       minute=sub.post_time.minute, timezone=sub.tz)
+
+
+class Scheduler:
+    def __init__(self, rounds: RoundService) -> None:
+        self.rounds = rounds
+        self._aps: AsyncIOScheduler | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._aps is not None
+
+    def start(self, subscriptions: list[Subscription]) -> None:
+        """Start inside the running event loop (APScheduler binds to it)."""
+        self._aps = AsyncIOScheduler(timezone=UTC)
+        self._aps.add_job(self.sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweeper",
+                          replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=SWEEP_SECONDS)
+        for sub in subscriptions:
+            self.subscription_changed(sub)
+        self._aps.start()
+
+    def subscription_changed(self, sub: Subscription) -> None:
+        """(Re)schedule or drop the subscription's cron job; safe to call before start()."""
+        if self._aps is None:
+            return
+        job_id = post_job_id(sub.id)
+        if not sub.active:
+            if self._aps.get_job(job_id):
+                self._aps.remove_job(job_id)
+            return
+        self._aps.add_job(self.post_job, cron_for(sub), args=[sub.id], id=job_id,
+                          replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=MISFIRE_GRACE_SECONDS)
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self._aps.get_jobs()) if self._aps else []
+
+    async def post_job(self, subscription_id: int) -> None:
+        try:
+            await self.rounds.post_due(subscription_id)
+        except Exception:
+            log.exception("daily post for subscription %s failed", subscription_id)
+
+    async def sweep_job(self) -> None:
+        try:
+            await self.rounds.sweep()
+        except Exception:
+            log.exception("sweep failed; the next one retries")
+
+    def shutdown(self) -> None:
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None

@@ -1,0 +1,89 @@
+"""Channel subscriptions: which channels get a daily question, when, and from what pool."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+
+from bot.adapters.base import Actor, Message, reply
+from bot.clock import Clock
+from bot.domain.parsing import WEEKDAYS, format_duration
+from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.services import render
+from bot.storage.db import Database
+from bot.storage.repositories import Subscriptions
+
+Listener = Callable[[Subscription], None]
+
+NOT_A_LEAD = reply("Only a lead can do that",
+                   "Schedules and teams are changed by workspace admins and appointed leads. "
+                   "Nothing was changed.")
+
+
+def describe_days(days: tuple[str, ...]) -> str:
+    if days == WEEKDAYS:
+        return "every day"
+    if days == WEEKDAYS[:5]:
+        return "Monday to Friday"
+    return ", ".join(d.capitalize() for d in days)
+
+
+class SubscriptionService:
+    def __init__(self, db: Database, clock: Clock, *, listener: Listener | None = None) -> None:
+        self.db, self.clock = db, clock
+        self.listeners: list[Listener] = [listener] if listener else []
+
+    async def get(self, channel: ChannelRef) -> Subscription | None:
+        async with self.db.reading() as conn:
+            return await Subscriptions(conn).for_channel(channel)
+
+    async def active(self, platforms: list[str]) -> list[Subscription]:
+        async with self.db.reading() as conn:
+            return await Subscriptions(conn).active(platforms)
+
+    async def count(self) -> int:
+        async with self.db.reading() as conn:
+            return await Subscriptions(conn).count()
+
+    async def subscribe(self, actor: Actor, channel: ChannelRef, channel_name: str, *,
+                        post_time: time, timezone: str, window: timedelta,
+                        days: tuple[str, ...] = WEEKDAYS) -> Subscription | Message:
+        if not actor.is_admin:
+            return NOT_A_LEAD
+        existing = await self.get(channel)
+        base = existing or Subscription(0, channel, channel_name, post_time, days, timezone,
+                                        window)
+        sub = replace(base, channel_name=channel_name or base.channel_name, post_time=post_time,
+                      timezone=timezone, window=window, days=days, active=True)
+        async with self.db.transaction() as conn:
+            saved = await Subscriptions(conn).save(sub, self.clock.now())
+        for listener in self.listeners:
+            listener(saved)
+        return saved
+
+    async def unsubscribe(self, actor: Actor, channel: ChannelRef) -> Message:
+        if not actor.is_admin:
+            return NOT_A_LEAD
+        existing = await self.get(channel)
+        if existing is None or not existing.active:
+            return reply("This channel has no daily question", "Nothing to stop.")
+        async with self.db.transaction() as conn:
+            saved = await Subscriptions(conn).save(replace(existing, active=False),
+                                                   self.clock.now())
+        for listener in self.listeners:
+            listener(saved)
+        return reply("Daily question stopped",
+                     "History and points are kept; /subscribe starts it again.")
+
+
+def describe(sub: Subscription, now: datetime) -> Message:
+    """The channel's schedule in words, with the next post time."""
+    nxt = sub.next_slot(now)
+    when = render.local_time(nxt.opens_at, sub.timezone) if nxt else "not scheduled"
+    return reply(
+        f"Daily question for #{sub.channel_name or sub.channel.channel}",
+        f"Posts at {sub.post_time.strftime('%H:%M')} {sub.timezone}, {describe_days(sub.days)}; "
+        f"answers stay open for {format_duration(sub.window)}. Next post: {when}."
+        + (f"\nTopics: {', '.join(sub.topics)}" if sub.topics else "")
+        + (f"\nLevels: {', '.join(sub.levels)}" if sub.levels else ""))

@@ -1,0 +1,179 @@
+"""The SQLite connection: PRAGMAs, numbered migrations, and serialised transactions.
+
+One aiosqlite connection serves the whole process. Statements of two coroutines must not
+interleave inside one transaction, so every unit of work holds ``Database.lock`` for its
+whole duration (``async with db.transaction()`` or ``async with db.reading()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer quizbot; opening it could corrupt its data."""
+
+
+def to_db(moment: datetime) -> str:
+    """A UTC timestamp as fixed-width text, so SQL text comparison is time comparison."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; pass an aware datetime")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every bundled migration, in order."""
+    found = []
+    for entry in resources.files("bot.storage").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a migration into statements, so they run inside our own transaction
+    (``executescript`` would commit first)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip() and not all(
+            ln.strip().startswith("--") or not ln.strip() for ln in current.splitlines()):
+        raise ValueError("migration ends with an incomplete statement")
+    return statements
+
+
+class Database:
+    """An open quizbot database. Create with ``await Database.open(path)``."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await db.check_version()
+            if migrate:
+                await db.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def schema_version(self) -> int:
+        cur = await self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'")
+        if await cur.fetchone() is None:
+            return 0
+        cur = await self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+        row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def check_version(self) -> None:
+        have, know = await self.schema_version(), latest_version()
+        if have > know:
+            raise SchemaTooNewError(
+                f"the database {self.path} has schema version {have}, but this quizbot only "
+                f"knows versions up to {know}. Upgrade quizbot, or point --db at another file.")
+
+    async def migrate(self) -> list[int]:
+        """Apply every pending migration, each in its own transaction; returns the versions."""
+        await self.check_version()
+        applied = []
+        async with self.lock:
+            await self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            current = await self.schema_version()
+            for version, name, sql in migrations():
+                if version <= current:
+                    continue
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in split_statements(sql):
+                        await self.conn.execute(statement)
+                    await self.conn.execute(
+                        "INSERT INTO schema_version (version, name, applied_at) VALUES (?,?,?)",
+                        (version, name, to_db(datetime.now(UTC))))
+                    await self.conn.execute("COMMIT")
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                applied.append(version)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction (BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any error)."""
+        async with self.lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Exclusive use of the connection for reads (no other unit of work interleaves)."""
+        async with self.lock:
+            yield self.conn
+
+    async def backup(self, dest: str | Path) -> None:
+        """A consistent copy through SQLite's online backup API, safe while the bot runs."""
+        async with self.lock:
+            target = await aiosqlite.connect(str(dest))
+            try:
+                await self.conn.backup(target)
+            finally:
+                await target.close()
+
+
+async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+    cur = await conn.execute(sql, params)
+    return list(await cur.fetchall())
+
+
+async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> sqlite3.Row | None:
+    cur = await conn.execute(sql, params)
+    row: sqlite3.Row | None = await cur.fetchone()
+    return row

@@ -1,0 +1,79 @@
+"""The bank is the product's content: these tests keep it complete and self-consistent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.bank import QuestionBank
+from bot.domain.questions import Kind
+
+from .textnorm import occurs
+
+GUIDE_LINES = yaml.safe_load(
+    (Path(__file__).resolve().parents[1] / "data" / "guide_lines.yaml").read_text("utf-8"))
+PARTS = ["intern", "scientist", "engineer", "advanced"]
+LONG_FORM = {Kind.SYSTEM_DESIGN, Kind.MATH, Kind.CODING, Kind.CHALLENGE, Kind.BEHAVIORAL,
+             Kind.SCENARIO}
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_guide_line_of_the_part_is_in_the_bank(bank: QuestionBank, part: str) -> None:
+    asked = {(a.source, a.text) for q in bank for a in q.asked_as}
+    missing = [f"{r['source']}: {r['text']}" for r in GUIDE_LINES
+               if r["part"] == part and (r["source"], r["text"]) not in asked]
+    assert not missing, f"{len(missing)} guide lines of part {part} missing:\n" + "\n".join(missing)
+
+
+def test_asked_as_quotes_only_real_guide_lines(bank: QuestionBank) -> None:
+    known = {(r["source"], r["text"]) for r in GUIDE_LINES}
+    unknown = [f"{q.id}: {a.source}: {a.text}" for q in bank for a in q.asked_as
+               if (a.source, a.text) not in known]
+    assert not unknown, "asked_as items that are not guide lines:\n" + "\n".join(unknown)
+
+
+def test_each_guide_line_is_merged_into_one_entry_only(bank: QuestionBank) -> None:
+    where: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for q in bank:
+        for a in {(a.source, a.text) for a in q.asked_as}:
+            where[a].append(q.id)
+    twice = {k: v for k, v in where.items() if len(v) > 1}
+    assert not twice, f"guide lines used by several entries: {twice}"
+
+
+def test_every_key_point_phrase_list_occurs_in_its_own_answer(bank: QuestionBank) -> None:
+    bad = [f"{q.topic}/{q.id}: {kp.label!r}" for q in bank for kp in q.key_points
+           if not any(occurs(p, q.answer) for p in kp.phrases)]
+    assert not bad, "key points none of whose phrases occur in the answer:\n" + "\n".join(bad)
+
+
+def test_answers_have_a_sensible_length(bank: QuestionBank) -> None:
+    bad = []
+    for q in bank:
+        low, high = (60, 200) if q.kind not in LONG_FORM else (60, 450)
+        if not low <= q.word_count <= high:
+            bad.append(f"{q.topic}/{q.id}: {q.word_count} words ({q.kind.value})")
+    assert not bad, "answers outside the length range:\n" + "\n".join(bad)
+
+
+def test_at_least_half_of_each_topic_has_a_follow_up(bank: QuestionBank) -> None:
+    for topic in bank.topics.values():
+        qs = bank.in_topic(topic.id)
+        with_follow_up = sum(1 for q in qs if q.follow_up)
+        assert with_follow_up * 2 >= len(qs), f"{topic.id}: {with_follow_up}/{len(qs)} follow-ups"
+
+
+def test_coding_questions_carry_code(bank: QuestionBank) -> None:
+    bad = [q.id for q in bank if q.kind is Kind.CODING and not q.code_blocks]
+    assert not bad, f"coding questions without a ```python block: {bad}"
+
+
+def test_behavioral_answers_follow_star(bank: QuestionBank) -> None:
+    for q in bank:
+        if q.kind is Kind.BEHAVIORAL:
+            labels = " ".join(kp.label.lower() for kp in q.key_points)
+            for part in ("situation", "task", "action", "result"):
+                assert part in labels, f"{q.id}: no STAR key point for {part}"
