@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.bank import DEFAULT_DIR, BankError, json_schema, load_bank
+from bot.bank import BankError, json_schema, load_bank
 from bot.config import Settings
 from bot.storage.db import Database, SchemaTooNewError, latest_version
 
@@ -40,11 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     v = qs.add_parser("validate", help="validate topic files; exit 1 naming every problem",
                       description="Validate every topic file (or one). Exit 1 naming every "
                       "bad file and entry.")
-    v.add_argument("path", nargs="?", type=Path, default=DEFAULT_DIR)
+    v.add_argument("path", nargs="?", type=Path,
+                   help="a topic file or folder (default: the configured questions dir)")
     st = qs.add_parser("stats", help="counts by level, topic and kind",
                        description="Count the bank's questions by level, topic and kind.")
     st.add_argument("--json", action="store_true", help="print JSON")
-    st.add_argument("path", nargs="?", type=Path, default=DEFAULT_DIR)
+    st.add_argument("path", nargs="?", type=Path,
+                    help="a topic file or folder (default: the configured questions dir)")
     sc = qs.add_parser("schema", help="print the topic file JSON Schema",
                        description="Print the JSON Schema of a topic file (questions/schema.json).")
     sc.add_argument("--write", type=Path, help="write it to this file instead")
@@ -80,7 +82,7 @@ def _cmd_questions(args: argparse.Namespace) -> int:
             sys.stdout.write(json_schema())
         return 0
     try:
-        bank = load_bank(args.path)
+        bank = load_bank(args.path or _settings().questions_dir)
     except BankError as exc:
         print(f"{len(exc.problems)} problem(s) in the question bank:", file=sys.stderr)
         for problem in exc.problems:

@@ -1,0 +1,68 @@
+"""An in-memory ChatPlatform: records what the core sends and can be told to fail."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from bot.adapters.base import Actor, IncomingMessage, Message, MessageKind, PlatformError, Sent
+from bot.domain.rounds import AnswerOutcome
+from bot.domain.subscriptions import ChannelRef
+
+CHANNEL = ChannelRef("memory", "T1", "C1")
+
+
+@dataclass
+class Post:
+    channel: ChannelRef
+    message: Message
+    thread_id: str | None
+    sent: Sent
+
+
+@dataclass
+class MemoryPlatform:
+    name: str = "memory"
+    posts: list[Post] = field(default_factory=list)
+    acks: list[tuple[str, AnswerOutcome]] = field(default_factory=list)
+    fail_next_sends: int = 0
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
+                   start_thread: bool = False) -> Sent:
+        if self.fail_next_sends > 0:
+            self.fail_next_sends -= 1
+            raise PlatformError("injected failure")
+        mid = f"m{next(self._ids)}"
+        sent = Sent(mid, thread_id or (f"t-{mid}" if start_thread else mid))
+        self.posts.append(Post(channel, message, thread_id, sent))
+        return sent
+
+    async def acknowledge(self, channel: ChannelRef, message_id: str, thread_id: str | None,
+                          outcome: AnswerOutcome) -> None:
+        self.acks.append((message_id, outcome))
+
+    def of_kind(self, kind: MessageKind) -> list[Post]:
+        return [p for p in self.posts if p.message.kind is kind]
+
+    @property
+    def questions(self) -> list[Post]:
+        return self.of_kind(MessageKind.QUESTION)
+
+    @property
+    def reveals(self) -> list[Post]:
+        return self.of_kind(MessageKind.REVEAL)
+
+
+def person(user: str = "U1", name: str = "alice", admin: bool = False) -> Actor:
+    return Actor("memory", "T1", user, name, is_admin=admin)
+
+
+LEAD = person("U0", "lead", admin=True)
+
+
+def answer(thread_id: str, text: str, *, user: str = "U1", name: str = "alice",
+           message_id: str | None = None, event_id: str | None = None) -> IncomingMessage:
+    mid = message_id or f"a-{user}-{abs(hash(text)) % 10**8}"
+    return IncomingMessage(person(user, name), CHANNEL, text, mid, thread_id=thread_id,
+                           event_id=event_id)

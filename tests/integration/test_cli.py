@@ -1,0 +1,141 @@
+"""The `quizbot` command line as a newcomer runs it: real processes, real database files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_BANK
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def quizbot(*args: str, stdin: str = "", bank: Path | None = SAMPLE_BANK,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("QUIZBOT_", "DISCORD_", "SLACK_"))}
+    if bank is not None:
+        env["QUIZBOT_QUESTIONS_DIR"] = str(bank)
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, env=env, cwd=cwd or ROOT, timeout=60)
+
+
+SESSION = "My answer about tokens and subwords\n/advance 12h\n/leaderboard all\n"
+
+
+def test_scripted_console_session_runs_the_whole_loop(tmp_path: Path) -> None:
+    db = tmp_path / "qb.db"
+    first = quizbot("run", "--platform", "console", "--db", str(db), "--as", "alice",
+                    stdin=SESSION)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    question_at = out.index("Daily question for")
+    ack_at = out.index("✓ answer recorded")
+    reveal_at = out.index("Reveal: daily question")
+    board_at = out.index("1. alice: 1")
+    assert question_at < ack_at < reveal_at < board_at
+    assert "[Reference answer]" in out
+
+    again = quizbot("run", "--platform", "console", "--db", str(db), "--as", "alice",
+                    stdin=SESSION)
+    assert again.returncode == 0, again.stderr
+    assert "Daily question for" not in again.stdout  # no second round for the same date
+    assert again.stdout.count("alice:") == 1 and "1. alice: 1" in again.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rounds").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM score_events").fetchone()[0] == 1
+
+
+def test_console_practice_help_and_bad_input(tmp_path: Path) -> None:
+    script = "/help\n/quiz sampel\n/quiz sample\nsubwords and a vocabulary\n/advance soon\n\n"
+    res = quizbot("run", "--db", str(tmp_path / "q.db"), "--as", "bob", stdin=script)
+    assert res.returncode == 0, res.stderr
+    assert "/leaderboard [week|month|all]" in res.stdout
+    assert "Did you mean: sample" in res.stdout
+    assert "Practice question" in res.stdout and "Reference answer" in res.stdout
+    assert "is not a duration" in res.stdout
+
+
+def test_defaults_to_console_and_data_dir(tmp_path: Path) -> None:
+    res = quizbot("run", "--as", "carol", stdin="/leaderboard\n", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "data" / "quizbot.db").exists()
+
+
+def test_platforms_without_adapters_say_so() -> None:
+    res = quizbot("run", "--platform", "discord", "--db", ":memory:")
+    assert res.returncode == 2 and "not implemented yet" in res.stdout
+
+
+def test_questions_validate_names_every_bad_file_and_entry(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text((SAMPLE_BANK / "sample.yaml").read_text()
+                                        .replace("topic: sample", "topic: good"))
+    (tmp_path / "broken.yaml").write_text("topic: broken\n  - : [\n")
+    (tmp_path / "bad.yaml").write_text(
+        "topic: bad\ntitle: Bad\nlevel: wizard\ndescription: nothing good here\nquestions:\n"
+        "  - id: q-one\n    prompt: What?\n    kind: concept\n    difficulty: 9\n"
+        "    answer: too short\n    key_points: []\n")
+    res = quizbot("questions", "validate", str(tmp_path))
+    assert res.returncode == 1
+    err = res.stderr
+    assert "broken.yaml: cannot read YAML" in err
+    assert "bad.yaml: level" in err
+    assert "bad.yaml: entry 'q-one': difficulty" in err
+    assert "bad.yaml: entry 'q-one': key_points" in err
+    assert "good.yaml" not in err
+    ok = quizbot("questions", "validate", str(tmp_path / "good.yaml"))
+    assert ok.returncode == 0 and "ok: 3 questions" in ok.stdout
+
+
+def test_questions_stats_json() -> None:
+    res = quizbot("questions", "stats", "--json")
+    assert res.returncode == 0
+    stats = json.loads(res.stdout)
+    assert stats["questions"] == 3 and stats["topic"] == {"sample": 3}
+    assert stats["kind"] == {"concept": 2, "math": 1}
+
+
+def test_db_migrate_and_backup(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    res = quizbot("db", "migrate", "--db", str(db))
+    assert res.returncode == 0 and "applied 1" in res.stdout
+    res = quizbot("db", "migrate", "--db", str(db))
+    assert "up to date" in res.stdout
+    res = quizbot("db", "backup", str(tmp_path / "copy.db"), "--db", str(db))
+    assert res.returncode == 0
+    with sqlite3.connect(tmp_path / "copy.db") as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
+
+
+def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    quizbot("db", "migrate", "--db", str(db))
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99, 'x', 'y')")
+    res = quizbot("run", "--db", str(db), stdin="")
+    assert res.returncode == 1
+    assert "schema version 99" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("command", [["--help"], ["run", "--help"], ["questions", "--help"],
+                                     ["questions", "validate", "--help"],
+                                     ["questions", "stats", "--help"], ["db", "--help"],
+                                     ["db", "migrate", "--help"], ["db", "backup", "--help"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    res = quizbot(*command)
+    assert res.returncode == 0 and "usage: quizbot" in res.stdout
+
+
+def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("QUIZBOT_TIMEZONE=Mars/Olympus\nSLACK_BOT_TOKEN=xoxb-secret-value\n")
+    res = quizbot("run", stdin="", cwd=tmp_path)
+    assert res.returncode != 0
+    assert "timezone" in res.stderr and "Traceback" not in res.stderr
+    assert "xoxb-secret-value" not in res.stderr + res.stdout
