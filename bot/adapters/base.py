@@ -43,6 +43,10 @@ class Message:
     footer: str = ""
     kind: MessageKind = MessageKind.REPLY
     buttons: tuple[Button, ...] = ()
+    #: platform user ids to notify; adapters render real mentions or skip them
+    mentions: tuple[str, ...] = ()
+    #: (file name, content) for exports; adapters upload it or print it
+    attachment: tuple[str, str] | None = None
 
     def text(self) -> str:
         parts = [f"**{self.title}**"] if self.title else []

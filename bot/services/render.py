@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from bot.domain.questions import Question
 from bot.domain.rounds import Round
 from bot.domain.scoring import Standing
 from bot.domain.subscriptions import Subscription
+from bot.domain.text import clip, defuse
 
 
 def local_time(moment: datetime, tz: str) -> str:
@@ -38,21 +40,66 @@ def key_points_text(q: Question) -> str:
     return "\n".join(f"• {kp.label}" for kp in q.key_points)
 
 
-def reveal(q: Question, rnd: Round, results: Sequence[tuple[str, int, str]],
-           late: Sequence[str]) -> Message:
-    """``results``: (name, points, detail) per on-time answer, best first."""
+@dataclass(frozen=True, slots=True)
+class RevealLine:
+    """One on-time answer's result, as shown at the reveal."""
+
+    name: str
+    points: int
+    covered: tuple[str, ...]
+    missed: tuple[str, ...]
+    answer: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def result_line(i: int, r: RevealLine) -> str:
+    total = len(r.covered) + len(r.missed)
+    line = f"{i}. {r.name}: +{r.points} pt{'s' if r.points != 1 else ''}, covered " \
+           f"{len(r.covered)}/{total}"
+    if r.covered:
+        line += f" ({'; '.join(r.covered)})"
+    if r.missed:
+        line += f"; missed: {'; '.join(r.missed)}"
+    if r.notes:
+        line += f" [{'; '.join(r.notes)}]"
+    return line
+
+
+def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequence[str], *,
+           blind: bool = False, limit: int = 15) -> Message:
+    """The reveal: reference answer, key points and each person's result, best first.
+    Long result lists are cut at ``limit`` with a pointer to ``/results`` for the rest."""
     sections = [Section("Question", q.prompt), Section("Reference answer", q.answer),
                 Section("Key points", key_points_text(q))]
     if results:
-        lines = [f"{i}. {name}: +{pts} pt{'s' if pts != 1 else ''}" + (f" ({d})" if d else "")
-                 for i, (name, pts, d) in enumerate(results, 1)]
-        sections.append(Section("Results", "\n".join(lines)))
+        shown = [result_line(i, r) for i, r in enumerate(results[:limit], 1)]
+        if len(results) > limit:
+            shown.append(f"…and {len(results) - limit} more: /results "
+                         f"{rnd.local_date.isoformat()} shows everyone.")
+        sections.append(Section("Results", "\n".join(shown)))
+        if blind:
+            answers = [f"{r.name}: {clip(defuse(r.answer), 280)}" for r in results[:limit]]
+            sections.append(Section("Answers", "\n".join(answers)))
     else:
         sections.append(Section("Results", "Nobody answered this one in time."))
     if late:
         sections.append(Section("Late (kept, not scored)", ", ".join(late)))
     return Message(title=f"Reveal: daily question for {rnd.local_date.isoformat()}",
-                   sections=tuple(sections), kind=MessageKind.REVEAL)
+                   sections=tuple(sections), kind=MessageKind.REVEAL,
+                   footer="Vote for an answer you learned from: /vote NAME (3 votes each).")
+
+
+def full_results(q: Question, rnd: Round, results: Sequence[RevealLine]) -> Message:
+    lines = [result_line(i, r) for i, r in enumerate(results, 1)] or ["No on-time answers."]
+    return Message(f"Results for {rnd.local_date.isoformat()}",
+                   (Section(question_heading(q), q.prompt), Section("", "\n".join(lines))))
+
+
+def reminder(rnd: Round, names: Sequence[str], user_ids: Sequence[str]) -> Message:
+    return Message("One hour left",
+                   (Section("", f"{', '.join(names)}: answer today's question to keep your "
+                            "streak going."),),
+                   kind=MessageKind.NOTICE, mentions=tuple(user_ids))
 
 
 def standings(title: str, rows: Sequence[Standing], own: Standing | None,

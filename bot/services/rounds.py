@@ -10,20 +10,34 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from bot.adapters.base import IncomingMessage, Message, PlatformError, Platforms, reply
+from bot.adapters.base import Actor, IncomingMessage, Message, PlatformError, Platforms, reply
 from bot.bank import QuestionBank
 from bot.clock import Clock
+from bot.domain.grading import Grade, grade
 from bot.domain.questions import Question
-from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome, Round, RoundState
-from bot.domain.scoring import Board, round_awards
+from bot.domain.rounds import MAX_ANSWER_CHARS, Answer, AnswerOutcome, Round, RoundState
+from bot.domain.scoring import (
+    LEAD_AWARD_LIMIT,
+    Award,
+    Board,
+    Entry,
+    Reason,
+    round_awards,
+    streak_length,
+    vote_allowed,
+)
 from bot.domain.selection import pick_question
 from bot.domain.subscriptions import ChannelRef, Slot, Subscription
 from bot.services import render
+from bot.services.judging import Judge, RubricJudge
 from bot.storage.db import Database
 from bot.storage.repositories import Answers, Events, People, Rounds, Scores, Subscriptions
 
 log = logging.getLogger(__name__)
+
+REMINDER_AHEAD = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +48,10 @@ class AnswerResult:
 
 class RoundService:
     def __init__(self, db: Database, bank: QuestionBank, platforms: Platforms, clock: Clock,
-                 *, seed: str = "quizbot") -> None:
+                 *, seed: str = "quizbot", judge: Judge | None = None) -> None:
         self.db, self.bank, self.platforms, self.clock, self.seed = (
             db, bank, platforms, clock, seed)
+        self.judge: Judge = judge or RubricJudge()
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -183,47 +198,200 @@ class RoundService:
         return done
 
     async def reveal(self, round_id: int) -> bool:
-        """Close the round and award points (once), then post the reveal; True when posted."""
+        """Close the round, grade and pay (once), then post the reveal; True when posted.
+
+        Three steps so a slow judge never holds the database: claim the round; grade outside
+        any transaction; store grades and awards (idempotent: a retried reveal after a crash
+        keeps the first grades and cannot pay twice); then post.
+        """
         async with self.db.transaction() as conn:
-            rounds = Rounds(conn)
-            rnd = await rounds.get(round_id)
-            if rnd is None:
+            rnd = await Rounds(conn).get(round_id)
+            sub = await Subscriptions(conn).get(rnd.subscription_id) if rnd else None
+            if rnd is None or sub is None or not self._running(sub):
                 return False
-            sub = await Subscriptions(conn).get(rnd.subscription_id)
-            if sub is None or not self._running(sub):
+            if rnd.state is RoundState.OPEN and not await Rounds(conn).claim_for_reveal(rnd.id):
                 return False
-            if rnd.state is RoundState.OPEN:
-                if not await rounds.claim_for_reveal(rnd.id):
-                    return False
-                answers = await Answers(conn).for_round(rnd.id)
-                scores = Scores(conn)
-                for award in round_awards([a.person.id for a in answers if not a.late]):
-                    await scores.add(award, board=Board.DAILY, subscription_id=sub.id,
-                                     round_id=rnd.id, at=rnd.deadline)
-            elif rnd.state is not RoundState.REVEALING:
+            if rnd.state not in (RoundState.OPEN, RoundState.REVEALING):
                 return False
             answers = await Answers(conn).for_round(rnd.id)
-            ledger = await Scores(conn).for_round(rnd.id)
+            graded = await Answers(conn).grades(rnd.id)
         question = self.bank.get(rnd.question_id)
         platform = self.platforms.get(sub.channel.platform)
         if question is None or platform is None:
             log.error("round %s: question %s is no longer in the bank", rnd.id, rnd.question_id)
             return False
-        points: dict[int, int] = {}
-        for row in ledger:
-            points[row["person_id"]] = points.get(row["person_id"], 0) + row["points"]
-        results = sorted(((a.person.display_name, points.get(a.person.id, 0), "")
-                          for a in answers if not a.late), key=lambda r: (-r[1], r[0]))
+        on_time = [a for a in answers if not a.late]
+        fresh = {a.id: await self.judge_answer(question, a.text)
+                 for a in on_time if a.person.id not in graded}
+        async with self.db.transaction() as conn:
+            answers_repo, scores = Answers(conn), Scores(conn)
+            for answer_id, g in fresh.items():
+                await answers_repo.set_grade(answer_id, list(g.covered), list(g.missed), g.score)
+            graded = await answers_repo.grades(rnd.id)
+            entries = []
+            for a in on_time:
+                history = await answers_repo.streak_history(sub.id, a.person.id, rnd.local_date)
+                entries.append(Entry(a.person.id, graded[a.person.id][2],
+                                     1 + streak_length(history)))
+            for award in round_awards(entries, question.difficulty):
+                await scores.add(award, board=Board.DAILY, subscription_id=sub.id,
+                                 round_id=rnd.id, at=rnd.deadline)
+            lines = await self._result_lines(answers_repo, scores, rnd.id, on_time, fresh)
         late = [a.person.display_name for a in answers if a.late]
+        message = render.reveal(question, rnd, lines, late, blind=sub.blind)
         try:
-            sent = await platform.send(sub.channel, render.reveal(question, rnd, results, late),
-                                       thread_id=rnd.thread_id)
+            sent = await platform.send(sub.channel, message, thread_id=rnd.thread_id)
         except PlatformError as exc:
             log.warning("reveal of round %s failed (%s); the sweeper will retry", rnd.id, exc)
             return False
         async with self.db.transaction() as conn:
             await Rounds(conn).mark_revealed(rnd.id, sent.message_id, self.clock.now())
         return True
+
+    async def judge_answer(self, question: Question, text: str) -> Grade:
+        try:
+            return await self.judge.grade(question, text)
+        except Exception:  # a plugged-in judge must never block a reveal
+            log.exception("judge %s failed; using the rubric grader", self.judge.name)
+            return grade(question, text)
+
+    @staticmethod
+    async def _result_lines(answers: Answers, scores: Scores, round_id: int,
+                            on_time: list[Answer],
+                            fresh: dict[int, Grade]) -> list[render.RevealLine]:
+        graded = await answers.grades(round_id)
+        points: dict[int, int] = {}
+        for row in await scores.for_round(round_id):
+            points[row["person_id"]] = points.get(row["person_id"], 0) + row["points"]
+        notes = {a.person.id: fresh[a.id].notes for a in on_time if a.id in fresh}
+        lines = [render.RevealLine(a.person.display_name, points.get(a.person.id, 0),
+                                   tuple(graded[a.person.id][0]), tuple(graded[a.person.id][1]),
+                                   a.text, notes.get(a.person.id, ()))
+                 for a in on_time if a.person.id in graded]
+        return sorted(lines, key=lambda r: (-r.points, r.name.lower()))
+
+    async def results(self, channel: ChannelRef, day: date | None = None) -> Message:
+        """Every person's result for a revealed round (the reveal shows the top only)."""
+        async with self.db.reading() as conn:
+            sub = await Subscriptions(conn).for_channel(channel)
+            rnd = None
+            if sub is not None:
+                rnd = (await Rounds(conn).on_date(sub.id, day) if day
+                       else await Rounds(conn).latest_revealed(sub.id))
+            if sub is None or rnd is None or rnd.state is not RoundState.REVEALED:
+                return reply("No revealed round found",
+                             "Results appear after a round's deadline. Try /results YYYY-MM-DD.")
+            answers = [a for a in await Answers(conn).for_round(rnd.id) if not a.late]
+            lines = await self._result_lines(Answers(conn), Scores(conn), rnd.id, answers, {})
+        question = self.bank.get(rnd.question_id)
+        if question is None:
+            return reply("That question left the bank", "No results to show.")
+        return render.full_results(question, rnd, lines)
+
+    # -- reminders, votes, lead corrections ------------------------------------------------
+
+    async def remind_due(self) -> None:
+        """An hour before a deadline, nudge people whose streak would break (once a round)."""
+        now = self.clock.now()
+        async with self.db.reading() as conn:
+            rounds = await Rounds(conn).needing_reminder(now, REMINDER_AHEAD)
+        for rnd in rounds:
+            async with self.db.transaction() as conn:
+                sub = await Subscriptions(conn).get(rnd.subscription_id)
+                if sub is None or not self._running(sub) or \
+                        not await Rounds(conn).mark_reminded(rnd.id, now):
+                    continue
+                answered = {a.person.id for a in await Answers(conn).for_round(rnd.id)}
+                previous = await Rounds(conn).before(sub.id, rnd.local_date)
+                at_risk = [a.person for a in await Answers(conn).for_round(previous.id)
+                           if not a.late and a.person.id not in answered] if previous else []
+            platform = self.platforms.get(sub.channel.platform) if sub else None
+            if not at_risk or platform is None or sub is None:
+                continue
+            message = render.reminder(rnd, [p.display_name for p in at_risk],
+                                      [p.user_id for p in at_risk])
+            try:
+                await platform.send(sub.channel, message, thread_id=rnd.thread_id)
+            except PlatformError as exc:
+                log.warning("streak reminder for round %s failed: %s", rnd.id, exc)
+
+    async def vote(self, voter: Actor, channel: ChannelRef, author: Actor) -> Message:
+        """A peer vote for ``author``'s answer in the channel's latest revealed round."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            sub = await Subscriptions(conn).for_channel(channel)
+            rnd = await Rounds(conn).latest_revealed(sub.id) if sub else None
+            if sub is None or rnd is None:
+                return reply("Nothing to vote on yet", "Votes open once a round is revealed.")
+            people = People(conn)
+            v = await people.upsert(voter.platform, voter.workspace, voter.user_id,
+                                    voter.display_name, now)
+            target = await people.find(author.platform, author.workspace, author.user_id)
+            answer = await Answers(conn).get(rnd.id, target.id) if target else None
+            if target is None or answer is None or answer.late:
+                return reply("No answer to vote for",
+                             f"{author.display_name} has no on-time answer in the last round.")
+            scores = Scores(conn)
+            refusal = vote_allowed(voter_id=v.id, author_id=target.id,
+                                   votes_by_voter=await scores.votes_by(rnd.id, v.id),
+                                   points_to_author=await scores.vote_points_to(rnd.id, target.id))
+            if refusal:
+                return reply("Vote not counted", refusal)
+            if not await scores.record_vote(rnd.id, v.id, answer.id, now):
+                return reply("Already counted", "You voted for that answer before.")
+            await scores.add(Award(target.id, 1, Reason.PEER_VOTE, f"vote from {v.display_name}"),
+                             board=Board.DAILY, subscription_id=sub.id, round_id=rnd.id, at=now,
+                             actor_id=v.id)
+        return reply("Vote counted", f"+1 to {target.display_name} for their answer on "
+                     f"{rnd.local_date.isoformat()}.")
+
+    async def adjust(self, lead: Actor, channel: ChannelRef, person: Actor, points: int,
+                     reason: str, *, set_total: bool) -> Message:
+        """A lead's award (+/- points) or correction (set the round total) on the latest
+        revealed round; the ledger keeps the original rows and the reason."""
+        if not reason.strip():
+            return reply("Say why", "Awards and corrections need a reason, for the record.")
+        if abs(points) > LEAD_AWARD_LIMIT:
+            return reply("That is a lot of points",
+                         f"Awards are limited to ±{LEAD_AWARD_LIMIT} at a time.")
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            sub = await Subscriptions(conn).for_channel(channel)
+            rnd = await Rounds(conn).latest_revealed(sub.id) if sub else None
+            if sub is None or rnd is None:
+                return reply("No revealed round here", "Awards apply to the last revealed round.")
+            people = People(conn)
+            actor = await people.upsert(lead.platform, lead.workspace, lead.user_id,
+                                        lead.display_name, now)
+            target = await people.find(person.platform, person.workspace, person.user_id)
+            answer = await Answers(conn).get(rnd.id, target.id) if target else None
+            if target is None or answer is None:
+                return reply("No answer found",
+                             f"{person.display_name} did not answer the round of "
+                             f"{rnd.local_date.isoformat()}.")
+            scores = Scores(conn)
+            rows = [r for r in await scores.for_round(rnd.id) if r["person_id"] == target.id]
+            current = sum(r["points"] for r in rows)
+            if set_total:
+                base = next((r for r in rows if r["reason"] == Reason.COVERAGE.value),
+                            rows[0] if rows else None)
+                delta = points - current
+                if base is None or delta == 0:
+                    if base is None:
+                        await scores.add(Award(target.id, delta, Reason.CORRECTION, reason),
+                                         board=Board.DAILY, subscription_id=sub.id,
+                                         round_id=rnd.id, at=now, actor_id=actor.id)
+                else:
+                    await scores.correct(base["id"], delta, reason, actor.id, now)
+                total = points
+            else:
+                await scores.add(Award(target.id, points, Reason.LEAD_AWARD, reason),
+                                 board=Board.DAILY, subscription_id=sub.id, round_id=rnd.id,
+                                 at=now, actor_id=actor.id)
+                total = current + points
+        verb = "corrected to" if set_total else "now"
+        return reply("Points updated", f"{target.display_name}'s points for "
+                     f"{rnd.local_date.isoformat()}: {verb} {total} ({reason}).")
 
     # -- the sweeper -----------------------------------------------------------------------
 
@@ -246,6 +414,7 @@ class RoundService:
             await self._publish(sub, rnd)
         for sub in subs:
             await self.post_due(sub.id)
+        await self.remind_due()
         await self.reveal_due()
 
     def question(self, question_id: str) -> Question | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -47,6 +48,12 @@ class People(_Repo):
         row = await fetch_one(self.conn, "SELECT * FROM people WHERE platform=? AND workspace=?"
                               " AND user_id=?", (platform, workspace, user_id))
         return _person(row) if row else None
+
+    async def by_name(self, platform: str, workspace: str, name: str) -> list[Person]:
+        rows = await fetch_all(self.conn, "SELECT * FROM people WHERE platform=? AND workspace=?"
+                               " AND display_name = ? COLLATE NOCASE ORDER BY id",
+                               (platform, workspace, name))
+        return [_person(r) for r in rows]
 
     async def get(self, person_id: int) -> Person | None:
         row = await fetch_one(self.conn, "SELECT * FROM people WHERE id=?", (person_id,))
@@ -175,6 +182,40 @@ class Rounds(_Repo):
                                " ORDER BY deadline", (RoundState.OPEN.value, to_db(now)))
         return [_round(r) for r in rows]
 
+    async def needing_reminder(self, now: datetime, ahead: timedelta) -> list[Round]:
+        rows = await fetch_all(
+            self.conn, "SELECT * FROM rounds WHERE state=? AND reminded_at IS NULL"
+            " AND deadline > ? AND deadline <= ? ORDER BY id",
+            (RoundState.OPEN.value, to_db(now), to_db(now + ahead)))
+        return [_round(r) for r in rows]
+
+    async def mark_reminded(self, round_id: int, now: datetime) -> bool:
+        cur = await self.conn.execute("UPDATE rounds SET reminded_at=? WHERE id=? AND"
+                                      " reminded_at IS NULL", (to_db(now), round_id))
+        return cur.rowcount == 1
+
+    async def before(self, sub_id: int, local_date: date) -> Round | None:
+        """The subscription's posted round just before ``local_date``."""
+        row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE subscription_id=? AND"
+                              " local_date < ? AND message_id IS NOT NULL ORDER BY local_date"
+                              " DESC LIMIT 1", (sub_id, local_date.isoformat()))
+        return _round(row) if row else None
+
+    async def latest_revealed(self, sub_id: int) -> Round | None:
+        row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE subscription_id=? AND"
+                              " state=? AND message_id IS NOT NULL ORDER BY local_date DESC"
+                              " LIMIT 1", (sub_id, RoundState.REVEALED.value))
+        return _round(row) if row else None
+
+    async def posted_between(self, platform: str, workspace: str, start: datetime,
+                             end: datetime) -> list[Round]:
+        rows = await fetch_all(
+            self.conn, "SELECT r.* FROM rounds r JOIN subscriptions s ON s.id = r.subscription_id"
+            " WHERE s.platform=? AND s.workspace=? AND r.message_id IS NOT NULL"
+            " AND r.opens_at >= ? AND r.opens_at < ? ORDER BY r.opens_at",
+            (platform, workspace, to_db(start), to_db(end)))
+        return [_round(r) for r in rows]
+
     async def claim_for_reveal(self, round_id: int) -> bool:
         """open -> revealing, exactly once: True only for the caller that moved it."""
         cur = await self.conn.execute("UPDATE rounds SET state=? WHERE id=? AND state=?",
@@ -228,6 +269,50 @@ class Answers(_Repo):
                                (round_id,))
         return [_answer(r) for r in rows]
 
+    async def by_id(self, answer_id: int) -> Answer | None:
+        row = await fetch_one(self.conn, f"{_ANSWER_SELECT} WHERE a.id=?", (answer_id,))
+        return _answer(row) if row else None
+
+    async def set_grade(self, answer_id: int, covered: list[str], missed: list[str],
+                        score: float) -> None:
+        """Store the grade once; a retried reveal keeps the first grade."""
+        await self.conn.execute(
+            "UPDATE answers SET covered=?, missed=?, score=? WHERE id=? AND score IS NULL",
+            (json.dumps(covered), json.dumps(missed), score, answer_id))
+
+    async def grades(self, round_id: int) -> dict[int, tuple[list[str], list[str], float]]:
+        """person id -> (covered, missed, score) of the round's graded answers."""
+        rows = await fetch_all(self.conn, "SELECT person_id, covered, missed, score FROM answers"
+                               " WHERE round_id=? AND score IS NOT NULL", (round_id,))
+        return {r["person_id"]: (json.loads(r["covered"]), json.loads(r["missed"]), r["score"])
+                for r in rows}
+
+    async def streak_history(self, subscription_id: int, person_id: int, before: date,
+                             limit: int = 366) -> list[bool]:
+        """Whether the person answered each earlier posted round on time, newest first."""
+        rows = await fetch_all(
+            self.conn,
+            "SELECT EXISTS (SELECT 1 FROM answers a WHERE a.round_id = r.id AND a.person_id = ?"
+            " AND a.late = 0) FROM rounds r WHERE r.subscription_id = ? AND r.local_date < ?"
+            " AND r.message_id IS NOT NULL ORDER BY r.local_date DESC LIMIT ?",
+            (person_id, subscription_id, before.isoformat(), limit))
+        return [bool(r[0]) for r in rows]
+
+    async def graded_by_person(self, person_id: int) -> list[tuple[str, float]]:
+        """(question id, score) of every graded daily answer the person gave."""
+        rows = await fetch_all(self.conn, "SELECT r.question_id, a.score FROM answers a JOIN"
+                               " rounds r ON r.id = a.round_id WHERE a.person_id=? AND"
+                               " a.score IS NOT NULL", (person_id,))
+        return [(r[0], float(r[1])) for r in rows]
+
+    async def last_answer_at(self, person_ids: list[int]) -> dict[int, datetime]:
+        if not person_ids:
+            return {}
+        marks = ",".join("?" * len(person_ids))
+        rows = await fetch_all(self.conn, "SELECT person_id, MAX(created_at) FROM answers"
+                               f" WHERE person_id IN ({marks}) GROUP BY person_id", person_ids)
+        return {r[0]: from_db(r[1]) for r in rows}
+
 
 class Events(_Repo):
     async def first_sight(self, platform: str, event_id: str, now: datetime) -> bool:
@@ -254,11 +339,59 @@ class Scores(_Repo):
         return await fetch_all(self.conn, "SELECT * FROM score_events WHERE round_id=?"
                                " ORDER BY id", (round_id,))
 
+    async def correct(self, original_id: int, delta: int, note: str, actor_id: int,
+                      at: datetime) -> int:
+        """A correction row pointing at the row it corrects; the original stays."""
+        cur = await self.conn.execute(
+            "INSERT INTO score_events (person_id, subscription_id, round_id, board, points,"
+            " reason, note, actor_id, corrects_id, created_at) SELECT person_id,"
+            " subscription_id, round_id, board, ?, 'correction', ?, ?, id, ? FROM score_events"
+            " WHERE id=?", (delta, note, actor_id, to_db(at), original_id))
+        return int(cur.lastrowid or 0)
+
+    async def votes_by(self, round_id: int, voter_id: int) -> int:
+        row = await fetch_one(self.conn, "SELECT COUNT(*) FROM votes WHERE round_id=? AND"
+                              " voter_id=?", (round_id, voter_id))
+        return int(row[0]) if row else 0
+
+    async def vote_points_to(self, round_id: int, person_id: int) -> int:
+        row = await fetch_one(self.conn, "SELECT COALESCE(SUM(points), 0) FROM score_events"
+                              " WHERE round_id=? AND person_id=? AND reason='peer-vote'",
+                              (round_id, person_id))
+        return int(row[0]) if row else 0
+
+    async def record_vote(self, round_id: int, voter_id: int, answer_id: int,
+                          at: datetime) -> bool:
+        cur = await self.conn.execute(
+            "INSERT INTO votes (round_id, voter_id, answer_id, created_at) VALUES (?,?,?,?)"
+            " ON CONFLICT DO NOTHING", (round_id, voter_id, answer_id, to_db(at)))
+        return cur.rowcount == 1
+
+    async def ledger(self, *, person_ids: list[int], start: datetime,
+                     end: datetime) -> list[sqlite3.Row]:
+        """The rows behind a report, for CSV export."""
+        if not person_ids:
+            return []
+        marks = ",".join("?" * len(person_ids))
+        return await fetch_all(
+            self.conn,
+            "SELECT s.id, s.created_at, p.display_name AS person, s.board, s.points, s.reason,"
+            " s.note, r.local_date AS round_date, r.question_id, s.corrects_id,"
+            " a.display_name AS by_person FROM score_events s JOIN people p ON p.id=s.person_id"
+            " LEFT JOIN rounds r ON r.id = s.round_id LEFT JOIN people a ON a.id = s.actor_id"
+            f" WHERE s.person_id IN ({marks}) AND s.created_at >= ? AND s.created_at < ?"
+            " ORDER BY s.created_at, s.id", (*person_ids, to_db(start), to_db(end)))
+
+    async def totals(self, person_id: int) -> dict[str, int]:
+        rows = await fetch_all(self.conn, "SELECT board, SUM(points) FROM score_events WHERE"
+                               " person_id=? GROUP BY board", (person_id,))
+        return {r[0]: int(r[1]) for r in rows}
+
     async def standings(self, *, board: Board, start: datetime, end: datetime,
                         subscription_id: int | None = None, workspace: tuple[str, str] | None
-                        = None, limit: int = 10) -> list[Standing]:
+                        = None, team_id: int | None = None, limit: int = 10) -> list[Standing]:
         """Ranked totals for a board over [start, end); ties share the lower rank number."""
-        where, params = self._scope(board, start, end, subscription_id, workspace)
+        where, params = self._scope(board, start, end, subscription_id, workspace, team_id)
         rows = await fetch_all(
             self.conn,
             "SELECT p.id, p.display_name, SUM(s.points) AS total,"
@@ -270,8 +403,9 @@ class Scores(_Repo):
 
     async def standing_of(self, person_id: int, *, board: Board, start: datetime, end: datetime,
                           subscription_id: int | None = None,
-                          workspace: tuple[str, str] | None = None) -> Standing | None:
-        where, params = self._scope(board, start, end, subscription_id, workspace)
+                          workspace: tuple[str, str] | None = None,
+                          team_id: int | None = None) -> Standing | None:
+        where, params = self._scope(board, start, end, subscription_id, workspace, team_id)
         row = await fetch_one(
             self.conn,
             "WITH totals AS (SELECT s.person_id, SUM(s.points) AS total FROM score_events s"
@@ -285,7 +419,8 @@ class Scores(_Repo):
 
     @staticmethod
     def _scope(board: Board, start: datetime, end: datetime, subscription_id: int | None,
-               workspace: tuple[str, str] | None) -> tuple[str, list[Any]]:
+               workspace: tuple[str, str] | None,
+               team_id: int | None = None) -> tuple[str, list[Any]]:
         where = ["s.board = ?", "s.created_at >= ?", "s.created_at < ?"]
         params: list[Any] = [board.value, to_db(start), to_db(end)]
         if subscription_id is not None:
@@ -294,6 +429,9 @@ class Scores(_Repo):
         if workspace is not None:
             where.append("p.platform = ? AND p.workspace = ?")
             params.extend(workspace)
+        if team_id is not None:
+            where.append("s.person_id IN (SELECT person_id FROM team_members WHERE team_id = ?)")
+            params.append(team_id)
         return " AND ".join(where), params
 
 
@@ -309,13 +447,123 @@ class Practice(_Repo):
                                (attempt_id,))
 
     async def finish(self, attempt_id: int, answer: str, coverage: float | None,
-                     now: datetime) -> bool:
+                     now: datetime, covered: list[str] | None = None,
+                     missed: list[str] | None = None) -> bool:
         cur = await self.conn.execute(
-            "UPDATE practice_attempts SET answer=?, coverage=?, answered_at=?"
-            " WHERE id=? AND answered_at IS NULL", (answer, coverage, to_db(now), attempt_id))
+            "UPDATE practice_attempts SET answer=?, coverage=?, answered_at=?, covered=?,"
+            " missed=? WHERE id=? AND answered_at IS NULL",
+            (answer, coverage, to_db(now), json.dumps(covered or []), json.dumps(missed or []),
+             attempt_id))
         return cur.rowcount == 1
+
+    async def graded_by_person(self, person_id: int) -> list[tuple[str, float]]:
+        """(topic, coverage score) of every answered practice question."""
+        rows = await fetch_all(self.conn, "SELECT topic, coverage FROM practice_attempts WHERE"
+                               " person_id=? AND coverage IS NOT NULL", (person_id,))
+        return [(r[0], float(r[1])) for r in rows]
 
     async def recent_question_ids(self, person_id: int, limit: int = 50) -> list[str]:
         rows = await fetch_all(self.conn, "SELECT question_id FROM practice_attempts"
                                " WHERE person_id=? ORDER BY id DESC LIMIT ?", (person_id, limit))
         return [r[0] for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    id: int
+    platform: str
+    workspace: str
+    name: str
+    group_id: str | None
+
+
+def _team(row: sqlite3.Row) -> TeamRow:
+    return TeamRow(row["id"], row["platform"], row["workspace"], row["name"], row["group_id"])
+
+
+class Teams(_Repo):
+    async def create(self, platform: str, workspace: str, name: str,
+                     now: datetime) -> TeamRow | None:
+        cur = await self.conn.execute(
+            "INSERT INTO teams (platform, workspace, name, created_at) VALUES (?,?,?,?)"
+            " ON CONFLICT DO NOTHING", (platform, workspace, name, to_db(now)))
+        if cur.rowcount == 0:
+            return None
+        return await self.get(int(cur.lastrowid or 0))
+
+    async def get(self, team_id: int) -> TeamRow | None:
+        row = await fetch_one(self.conn, "SELECT * FROM teams WHERE id=?", (team_id,))
+        return _team(row) if row else None
+
+    async def named(self, platform: str, workspace: str, name: str) -> TeamRow | None:
+        row = await fetch_one(self.conn, "SELECT * FROM teams WHERE platform=? AND workspace=?"
+                              " AND name=?", (platform, workspace, name))
+        return _team(row) if row else None
+
+    async def all(self, platform: str, workspace: str) -> list[TeamRow]:
+        rows = await fetch_all(self.conn, "SELECT * FROM teams WHERE platform=? AND workspace=?"
+                               " ORDER BY name", (platform, workspace))
+        return [_team(r) for r in rows]
+
+    async def rename(self, team_id: int, name: str) -> bool:
+        try:
+            await self.conn.execute("UPDATE teams SET name=? WHERE id=?", (name, team_id))
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    async def delete(self, team_id: int) -> None:
+        await self.conn.execute("DELETE FROM teams WHERE id=?", (team_id,))
+
+    async def set_group(self, team_id: int, group_id: str | None) -> None:
+        await self.conn.execute("UPDATE teams SET group_id=? WHERE id=?", (group_id, team_id))
+        if group_id is None:
+            await self.conn.execute("DELETE FROM team_members WHERE team_id=? AND source='group'",
+                                    (team_id,))
+
+    async def add_member(self, team_id: int, person_id: int, source: str = "manual") -> bool:
+        cur = await self.conn.execute(
+            "INSERT INTO team_members (team_id, person_id, source) VALUES (?,?,?)"
+            " ON CONFLICT DO NOTHING", (team_id, person_id, source))
+        return cur.rowcount == 1
+
+    async def remove_member(self, team_id: int, person_id: int) -> bool:
+        cur = await self.conn.execute("DELETE FROM team_members WHERE team_id=? AND person_id=?",
+                                      (team_id, person_id))
+        return cur.rowcount == 1
+
+    async def replace_group_members(self, team_id: int, person_ids: list[int]) -> None:
+        """Membership that follows a platform group: group rows become exactly these."""
+        await self.conn.execute("DELETE FROM team_members WHERE team_id=? AND source='group'",
+                                (team_id,))
+        for pid in person_ids:
+            await self.add_member(team_id, pid, "group")
+
+    async def members(self, team_id: int) -> list[Person]:
+        rows = await fetch_all(self.conn, "SELECT p.* FROM team_members m JOIN people p ON"
+                               " p.id = m.person_id WHERE m.team_id=? ORDER BY p.display_name",
+                               (team_id,))
+        return [_person(r) for r in rows]
+
+    async def appoint(self, team_id: int, person_id: int, by: int | None,
+                      now: datetime) -> bool:
+        cur = await self.conn.execute(
+            "INSERT INTO team_leads (team_id, person_id, appointed_by, created_at)"
+            " VALUES (?,?,?,?) ON CONFLICT DO NOTHING", (team_id, person_id, by, to_db(now)))
+        return cur.rowcount == 1
+
+    async def leads(self, team_id: int) -> list[Person]:
+        rows = await fetch_all(self.conn, "SELECT p.* FROM team_leads l JOIN people p ON"
+                               " p.id = l.person_id WHERE l.team_id=? ORDER BY p.display_name",
+                               (team_id,))
+        return [_person(r) for r in rows]
+
+    async def leads_team(self, person_id: int, team_id: int | None = None) -> bool:
+        """Is the person an appointed lead (of this team, or of any team when None)?"""
+        if team_id is None:
+            row = await fetch_one(self.conn, "SELECT 1 FROM team_leads WHERE person_id=?"
+                                  " LIMIT 1", (person_id,))
+        else:
+            row = await fetch_one(self.conn, "SELECT 1 FROM team_leads WHERE person_id=? AND"
+                                  " team_id=?", (person_id, team_id))
+        return row is not None

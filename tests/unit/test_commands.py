@@ -116,10 +116,11 @@ async def test_leaderboard_periods(core: Core, clock: FixedClock,
         await core.rounds.record_answer(answer(rnd.thread_id, "x", user=who[0], name=who[1]))
     clock.set(datetime(2026, 11, 23, 18, 0, tzinfo=UTC))
     await core.rounds.sweep()
+    # "x" covers nothing: 1 participation point per round, +1 streak for alice's second day.
     week = (await core.commands.run(ALICE, "leaderboard", "week")).message.text()
-    assert "1. alice: 1" in week and "1. bob: 1" in week
+    assert "1. alice: 2" in week and "2. bob: 1" in week
     alltime = (await core.commands.run(ALICE, "leaderboard", "all")).message.text()
-    assert "1. alice: 2" in alltime and "2. bob: 1" in alltime
+    assert "1. alice: 3" in alltime and "2. bob: 1" in alltime
     bad = (await core.commands.run(ALICE, "leaderboard", "fortnight")).message.text()
     assert "not a period" in bad
 
