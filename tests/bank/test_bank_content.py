@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -77,3 +78,28 @@ def test_behavioral_answers_follow_star(bank: QuestionBank) -> None:
             labels = " ".join(kp.label.lower() for kp in q.key_points)
             for part in ("situation", "task", "action", "result"):
                 assert part in labels, f"{q.id}: no STAR key point for {part}"
+
+
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+COPY_RUN = 10  # words in a row shared with a guide that count as copying
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the source guides live outside the repo "
+                    "(../shared/seeds) and are only present in the project workspace")
+def test_answers_do_not_copy_the_guides(bank: QuestionBank) -> None:
+    shingles: set[tuple[str, ...]] = set()
+    for guide in SEEDS.glob("*.txt"):
+        w = _words(guide.read_text(encoding="utf-8"))
+        shingles.update(tuple(w[i:i + COPY_RUN]) for i in range(len(w) - COPY_RUN + 1))
+    copied = []
+    for q in bank:
+        w = _words(q.answer)
+        runs = {" ".join(w[i:i + COPY_RUN]) for i in range(len(w) - COPY_RUN + 1)
+                if tuple(w[i:i + COPY_RUN]) in shingles}
+        if runs:
+            copied.append(f"{q.id}: {sorted(runs)[0]}")
+    assert not copied, "answers sharing 10-word runs with a guide:\n" + "\n".join(copied)
