@@ -103,3 +103,13 @@ def test_answers_do_not_copy_the_guides(bank: QuestionBank) -> None:
         if runs:
             copied.append(f"{q.id}: {sorted(runs)[0]}")
     assert not copied, "answers sharing 10-word runs with a guide:\n" + "\n".join(copied)
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the source guides live outside the repo")
+def test_the_guide_line_manifest_matches_the_guides() -> None:
+    from .guides import question_lines
+
+    from_guides = sorted((g.name, line) for g in SEEDS.glob("*.txt")
+                         for line in question_lines(g))
+    manifest = sorted((r["source"], r["text"]) for r in GUIDE_LINES)
+    assert from_guides == manifest
