@@ -18,13 +18,19 @@ from bot.domain.parsing import WEEKDAYS, parse_duration, parse_time_of_day
 from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.scheduling import Scheduler
 from bot.services.commands import Commands
+from bot.services.judging import Judge, RubricJudge
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
+from bot.services.reports import ReportService
 from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService
+from bot.services.teams import TeamService
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+CONSOLE_HELP = ("/advance DURATION: console only, move the clock (e.g. /advance 9h) and run "
+                "what fell due", "/as NAME: console only, switch who is typing")
 
 
 @dataclass
@@ -40,6 +46,8 @@ class Core:
     practice: PracticeService
     leaderboard: LeaderboardService
     subscriptions: SubscriptionService
+    teams: TeamService
+    reports: ReportService
     commands: Commands
     scheduler: Scheduler
 
@@ -75,16 +83,29 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     bank = bank if bank is not None else load_bank(settings.questions_dir)
     db = await Database.open(settings.db)
     platforms = Platforms()
-    rounds = RoundService(db, bank, platforms, clock, seed=settings.seed)
+    judge = make_judge(settings)
+    rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge)
     scheduler = Scheduler(rounds)
-    subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed)
-    practice = PracticeService(db, bank, clock)
+    teams = TeamService(db, clock)
+    subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
+                                        is_lead=teams.is_lead)
+    practice = PracticeService(db, bank, clock, judge=judge)
     leaderboard = LeaderboardService(db, clock, default_timezone=settings.timezone)
-    commands = Commands(bank, clock, practice, leaderboard, subscriptions,
-                        default_timezone=settings.timezone,
+    reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
+    commands = Commands(bank, clock, practice, leaderboard, subscriptions, rounds, teams,
+                        reports, default_timezone=settings.timezone,
                         default_window=parse_duration(settings.window))
     return Core(settings, db, bank, clock, platforms, rounds, practice, leaderboard,
-                subscriptions, commands, scheduler)
+                subscriptions, teams, reports, commands, scheduler)
+
+
+def make_judge(settings: Settings) -> Judge:
+    """The rubric grader, or the LLM judge (with the rubric as fallback) when configured."""
+    if settings.judge == "llm":
+        from bot.services.llm_judge import LLMJudge
+
+        return LLMJudge.from_settings(settings)
+    return RubricJudge()
 
 
 async def run(settings: Settings, platforms: list[str], *, user: str | None = None) -> int:
@@ -100,6 +121,7 @@ async def run(settings: Settings, platforms: list[str], *, user: str | None = No
     core = await build(settings, clock=clock)
     try:
         console = ConsoleAdapter(core.rounds, core.commands, clock, user=user)
+        core.commands.extra_help = CONSOLE_HELP
         core.platforms.register(console)
         await core.first_start(CHANNEL, CHANNEL_NAME, console.actor)
         await core.start()

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     seed: str = Field("quizbot", description="seed for question selection")
     log_level: str = "WARNING"
 
+    judge: Literal["rubric", "llm"] = Field("rubric", description="who grades answers")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible API base, e.g. "
+                                     "https://api.openai.com/v1 or a local server")
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(10.0, gt=0, le=120)
+
     discord_token: SecretStr | None = Field(
         None, validation_alias=_env("DISCORD_TOKEN", "QUIZBOT_DISCORD_TOKEN"))
     slack_bot_token: SecretStr | None = Field(

@@ -50,6 +50,9 @@ def render_text(message: Message) -> str:
         lines.append(f"<{button.label}>")
     if message.footer:
         lines.append(f"({message.footer})")
+    if message.attachment:
+        name, content = message.attachment
+        lines.append(f"--- {name} ---\n{content.rstrip()}\n--- end of {name} ---")
     return "\n".join(lines)
 
 
@@ -63,9 +66,19 @@ class ConsoleAdapter:
         self.user = (user or default_user()).strip() or "you"
         self.stdin = stdin or sys.stdin
         self.out = stdout or sys.stdout
-        self.actor = Actor("console", "local", self.user, self.user, is_admin=True)
+        self.lead = self.user
+        self.actor = self._actor(self.user)
         self.thread_id: str | None = None      # the open daily question's thread
         self.practice_attempt: int | None = None
+
+    def _actor(self, name: str) -> Actor:
+        """On the console a person's name is their id; the person started with --as is the
+        workspace admin, anyone switched to with /as is a plain member."""
+        return Actor("console", "local", name, name, is_admin=name == self.lead)
+
+    async def _resolve(self, token: str) -> Actor | None:
+        name = token.strip().lstrip("@")
+        return self._actor(name) if name else None
 
     # -- ChatPlatform ----------------------------------------------------------------------
 
@@ -116,8 +129,10 @@ class ConsoleAdapter:
                 await self.advance(args)
             elif name.lower() in ("quit", "exit"):
                 return False
+            elif name.lower() == "as":
+                self.switch(args)
             else:
-                ctx = CommandContext(self.actor, CHANNEL, CHANNEL_NAME)
+                ctx = CommandContext(self.actor, CHANNEL, CHANNEL_NAME, self._resolve)
                 result = await self.commands.run(ctx, name, args)
                 if result.practice is not None:
                     self.practice_attempt = result.practice.attempt_id
@@ -128,6 +143,14 @@ class ConsoleAdapter:
         elif text:
             await self.answer(text)
         return True
+
+    def switch(self, args: str) -> None:
+        name = args.strip()
+        if not name or len(name) > 40 or " " in name:
+            self._private(reply("Usage: /as NAME", "Switch who is typing (console only)."))
+            return
+        self.user, self.actor, self.practice_attempt = name, self._actor(name), None
+        self._print(f"(now typing as {name}{', admin' if self.actor.is_admin else ''})")
 
     async def answer(self, text: str) -> None:
         thread = self.thread_id or await self.rounds.open_thread(CHANNEL)

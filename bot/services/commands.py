@@ -6,8 +6,9 @@ command name and its argument text, so the rules and the wording of replies live
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.adapters.base import Actor, Message, Section, reply
 from bot.bank import QuestionBank
@@ -21,21 +22,49 @@ from bot.domain.parsing import (
     parse_timezone,
 )
 from bot.domain.periods import Period
+from bot.domain.questions import Level
 from bot.domain.subscriptions import ChannelRef
-from bot.services.leaderboard import LeaderboardService
-from bot.services.practice import PracticeQuestion, PracticeService
+from bot.services.leaderboard import BoardQuery, LeaderboardService, Scope
+from bot.services.practice import PracticeQuestion, PracticeService, resolve_topic, unknown_topic
+from bot.services.reports import ReportService
+from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService, describe
+from bot.services.teams import NOT_A_LEAD, TeamService, describe_team
+
+
+def _period(word: str) -> Period:
+    try:
+        return Period.parse(word)
+    except ValueError:
+        raise InputError(f"'{word[:30]}' is not a period; use week, month or all.") from None
 
 HELP = {
     "help": "/help: this list",
-    "quiz": "/quiz [topic]: a practice question just for you, answered right away",
+    "quiz": "/quiz [topic]: a practice question just for you, graded at once "
+            "(no topic: one of your weakest)",
     "topics": "/topics: the topics of the question bank",
-    "leaderboard": "/leaderboard [week|month|all]: this channel's standings",
+    "leaderboard": "/leaderboard [week|month|all] [channel|workspace|practice|team NAME]: "
+                   "standings, with your own rank",
+    "stats": "/stats: your streak, points and coverage by topic",
+    "results": "/results [YYYY-MM-DD]: everyone's result for a revealed round",
+    "vote": "/vote NAME: after a reveal, +1 for an answer you learned from (3 per round)",
+    "schedule": "/schedule: when this channel's daily question is posted",
     "subscribe": "/subscribe HH:MM [Area/City] [window like 8h] [days like mon-fri]: "
                  "post a daily question here (leads)",
     "unsubscribe": "/unsubscribe: stop the daily question here (leads)",
-    "schedule": "/schedule: when this channel's daily question is posted",
+    "channel": "/channel topics a,b|all · /channel levels intern,engineer|all · "
+               "/channel blind on|off: question filters and blind mode (leads)",
+    "team": "/team list|show|create|rename|delete|add|remove|lead|follow|unfollow|report|"
+            "export ...: teams (leads; /team help for details)",
+    "award": "/award NAME POINTS REASON: add or remove points on the last round (leads)",
+    "correct": "/correct NAME TOTAL REASON: set someone's total for the last round (leads)",
 }
+TEAM_HELP = """/team list · /team show NAME
+/team create NAME · /team rename NAME NEW · /team delete NAME
+/team add NAME PERSON... · /team remove NAME PERSON... · /team lead NAME PERSON
+/team follow NAME GROUP · /team unfollow NAME (membership follows a platform group)
+/team report NAME [week|month|all] [quiet-days] · /team export NAME [week|month|all]
+Team names are one word, like ml-platform."""
 MAX_ARGS_CHARS = 200
 
 
@@ -45,20 +74,28 @@ class CommandResult:
     practice: PracticeQuestion | None = None
 
 
+Resolver = Callable[[str], Awaitable[Actor | None]]
+
+
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     actor: Actor
     channel: ChannelRef
     channel_name: str = ""
+    #: the adapter's way to turn a word of a command into a person (mention syntax, a name);
+    #: None falls back to known display names in the workspace
+    resolve: Resolver | None = None
 
 
 class Commands:
     def __init__(self, bank: QuestionBank, clock: Clock, practice: PracticeService,
-                 leaderboard: LeaderboardService, subscriptions: SubscriptionService, *,
+                 leaderboard: LeaderboardService, subscriptions: SubscriptionService,
+                 rounds: RoundService, teams: TeamService, reports: ReportService, *,
                  default_timezone: str = "UTC", default_window: timedelta = timedelta(hours=8),
                  extra_help: tuple[str, ...] = ()) -> None:
         self.bank, self.clock = bank, clock
         self.practice, self.leaderboard, self.subscriptions = practice, leaderboard, subscriptions
+        self.rounds, self.teams, self.reports = rounds, teams, reports
         self.default_timezone, self.default_window = default_timezone, default_window
         self.extra_help = extra_help
 
@@ -102,11 +139,155 @@ class Commands:
         return CommandResult(started)
 
     async def _cmd_leaderboard(self, ctx: CommandContext, args: str) -> CommandResult:
+        period, scope, team = Period.WEEK, Scope.CHANNEL, None
+        words = args.split()
+        while words:
+            word = words.pop(0).lower()
+            if word in ("channel", "workspace", "practice"):
+                scope = Scope(word)
+            elif word == "team":
+                if not words:
+                    raise InputError("Name the team: /leaderboard team NAME.")
+                name = words.pop(0)
+                team = await self.teams.find(ctx.actor, name)
+                if team is None:
+                    return CommandResult(reply(f"No team called {name[:40]}", "See /team list."))
+                scope = Scope.TEAM
+            else:
+                period = _period(word)
+        query = BoardQuery(scope, period, team)
+        return CommandResult(await self.leaderboard.show(query, ctx.channel, ctx.actor))
+
+    async def _cmd_stats(self, ctx: CommandContext, args: str) -> CommandResult:
+        return CommandResult(await self.reports.stats(ctx.actor))
+
+    async def _cmd_results(self, ctx: CommandContext, args: str) -> CommandResult:
+        day = None
+        if args:
+            try:
+                day = date.fromisoformat(args.strip())
+            except ValueError:
+                raise InputError(f"'{args}' is not a date; use YYYY-MM-DD.") from None
+        return CommandResult(await self.rounds.results(ctx.channel, day))
+
+    async def _person(self, ctx: CommandContext, token: str) -> Actor:
+        found = await ctx.resolve(token) if ctx.resolve else None
+        found = found or await self.teams.find_person(ctx.actor, token)
+        if found is None:
+            raise InputError(f"I don't know anyone called '{token[:40]}' here yet.")
+        return found
+
+    async def _cmd_vote(self, ctx: CommandContext, args: str) -> CommandResult:
+        if not args:
+            raise InputError("Say whose answer: /vote NAME.")
+        author = await self._person(ctx, args.split()[0])
+        return CommandResult(await self.rounds.vote(ctx.actor, ctx.channel, author))
+
+    async def _adjust(self, ctx: CommandContext, args: str, *, set_total: bool) -> CommandResult:
+        words = args.split()
+        if len(words) < 3:
+            raise InputError("Give a person, a number of points and a reason.")
+        if not await self.teams.is_lead(ctx.actor):
+            return CommandResult(NOT_A_LEAD)
+        person = await self._person(ctx, words[0])
         try:
-            period = Period.parse(args) if args else Period.WEEK
+            points = int(words[1])
         except ValueError:
-            raise InputError(f"'{args}' is not a period; use week, month or all.") from None
-        return CommandResult(await self.leaderboard.channel(ctx.channel, period, ctx.actor))
+            raise InputError(f"'{words[1]}' is not a whole number of points.") from None
+        message = await self.rounds.adjust(ctx.actor, ctx.channel, person, points,
+                                           " ".join(words[2:]), set_total=set_total)
+        return CommandResult(message)
+
+    async def _cmd_award(self, ctx: CommandContext, args: str) -> CommandResult:
+        return await self._adjust(ctx, args, set_total=False)
+
+    async def _cmd_correct(self, ctx: CommandContext, args: str) -> CommandResult:
+        return await self._adjust(ctx, args, set_total=True)
+
+    async def _cmd_channel(self, ctx: CommandContext, args: str) -> CommandResult:
+        what, _, value = args.partition(" ")
+        value = value.strip()
+        what = what.lower()
+        if what not in ("topics", "levels", "blind") or not value:
+            raise InputError("Say what to set: topics, levels or blind.")
+        if what == "blind":
+            if value.lower() not in ("on", "off"):
+                raise InputError("Blind mode is on or off.")
+            saved = await self.subscriptions.configure(ctx.actor, ctx.channel,
+                                                       blind=value.lower() == "on")
+        else:
+            items = () if value.lower() == "all" else tuple(
+                v.strip().lower() for v in value.split(",") if v.strip())
+            known = set(self.bank.topics) if what == "topics" else {lv.value for lv in Level}
+            unknown = [v for v in items if v not in known]
+            if unknown:
+                hint = ""
+                if what == "topics":
+                    hint = " " + unknown_topic(unknown[0], resolve_topic(self.bank, unknown[0])[1]
+                                               ).text().split("\n\n", 1)[-1]
+                raise InputError(f"Unknown {what}: {', '.join(unknown)}.{hint}")
+            if items and not self.bank.filtered(
+                    items if what == "topics" else (), items if what == "levels" else ()):
+                raise InputError(f"No question matches those {what}.")
+            if what == "topics":
+                saved = await self.subscriptions.configure(ctx.actor, ctx.channel, topics=items)
+            else:
+                saved = await self.subscriptions.configure(ctx.actor, ctx.channel, levels=items)
+        if isinstance(saved, Message):
+            return CommandResult(saved)
+        return CommandResult(describe(saved, self.clock.now()))
+
+    async def _cmd_team(self, ctx: CommandContext, args: str) -> CommandResult:
+        words = args.split()
+        action = words.pop(0).lower() if words else "help"
+        if action == "help":
+            return CommandResult(reply("Team commands", TEAM_HELP))
+        if action == "list":
+            return CommandResult(await self.teams.list(ctx.actor))
+        if not words:
+            raise InputError(f"Name the team: /team {action} NAME.")
+        name, rest = words[0], words[1:]
+        if rest and action in ("show", "create", "delete", "unfollow"):
+            raise InputError("Team names are one word, like ml-platform; "
+                             f"'{' '.join(words)[:60]}' has more.")
+        t, a = self.teams, ctx.actor
+        if action == "show":
+            row = await t.find(a, name)
+            if row is None:
+                return CommandResult(reply(f"No team called {name[:40]}", "See /team list."))
+            return CommandResult(describe_team(await t.load(row)))
+        if action == "create":
+            return CommandResult(await t.create(a, name))
+        if action == "rename":
+            if not rest:
+                raise InputError("Give the new name: /team rename NAME NEW.")
+            return CommandResult(await t.rename(a, name, rest[0]))
+        if action == "delete":
+            return CommandResult(await t.delete(a, name))
+        if action in ("add", "remove"):
+            people = [await self._person(ctx, w) for w in rest]
+            return CommandResult(await t.change_members(a, name, people, add=action == "add"))
+        if action == "lead":
+            if len(rest) != 1:
+                raise InputError("Name one person: /team lead NAME PERSON.")
+            return CommandResult(await t.appoint(a, name, await self._person(ctx, rest[0])))
+        if action == "follow":
+            if len(rest) != 1:
+                raise InputError("Name the group: /team follow NAME GROUP.")
+            return CommandResult(await t.follow(a, name, rest[0]))
+        if action == "unfollow":
+            return CommandResult(await t.follow(a, name, None))
+        if action in ("report", "export"):
+            period, quiet = Period.WEEK, 7
+            for word in rest:
+                if word.isdigit():
+                    quiet = max(1, min(int(word), 365))
+                else:
+                    period = _period(word)
+            if action == "report":
+                return CommandResult(await self.reports.team_report(a, name, period, quiet))
+            return CommandResult(await self.reports.export_csv(a, name, period))
+        raise InputError(f"Unknown team command '{action[:20]}'.\n{TEAM_HELP}")
 
     async def _cmd_schedule(self, ctx: CommandContext, args: str) -> CommandResult:
         sub = await self.subscriptions.get(ctx.channel)

@@ -1,6 +1,9 @@
-"""Leaderboards: totals of the points ledger over a period, in the channel's time zone."""
+"""Leaderboards: totals of the points ledger over a period, top N plus the asker's rank."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.adapters.base import Actor, Message, reply
 from bot.clock import Clock
@@ -9,9 +12,23 @@ from bot.domain.scoring import Board
 from bot.domain.subscriptions import ChannelRef
 from bot.services import render
 from bot.storage.db import Database
-from bot.storage.repositories import People, Scores, Subscriptions
+from bot.storage.repositories import People, Scores, Subscriptions, TeamRow
 
 TITLES = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
+
+
+class Scope(StrEnum):
+    CHANNEL = "channel"
+    WORKSPACE = "workspace"
+    TEAM = "team"
+    PRACTICE = "practice"
+
+
+@dataclass(frozen=True, slots=True)
+class BoardQuery:
+    scope: Scope = Scope.CHANNEL
+    period: Period = Period.WEEK
+    team: TeamRow | None = None
 
 
 class LeaderboardService:
@@ -20,21 +37,37 @@ class LeaderboardService:
 
     async def channel(self, channel: ChannelRef, period: Period, actor: Actor | None = None,
                       limit: int = 10) -> Message:
+        return await self.show(BoardQuery(Scope.CHANNEL, period), channel, actor, limit)
+
+    async def show(self, query: BoardQuery, channel: ChannelRef, actor: Actor | None = None,
+                   limit: int = 10) -> Message:
         async with self.db.reading() as conn:
             sub = await Subscriptions(conn).for_channel(channel)
-            if sub is None:
+            if query.scope is Scope.CHANNEL and sub is None:
                 return reply("This channel has no daily question yet",
                              "A lead can start one with /subscribe HH:MM [Area/City].")
-            start, end = period_range(period, self.clock.now(), sub.timezone)
+            # Periods follow the channel's time zone where there is one.
+            tz = sub.timezone if sub else self.default_timezone
+            start, end = period_range(query.period, self.clock.now(), tz)
+            board = Board.PRACTICE if query.scope is Scope.PRACTICE else Board.DAILY
+            sub_id = sub.id if query.scope is Scope.CHANNEL and sub else None
+            workspace = (channel.platform, channel.workspace)
+            team_id = query.team.id if query.team else None
             scores = Scores(conn)
-            rows = await scores.standings(board=Board.DAILY, start=start, end=end,
-                                          subscription_id=sub.id, limit=limit)
+            rows = await scores.standings(board=board, start=start, end=end, limit=limit,
+                                          subscription_id=sub_id, workspace=workspace,
+                                          team_id=team_id)
             own = None
             if actor is not None:
                 person = await People(conn).find(actor.platform, actor.workspace, actor.user_id)
                 if person is not None:
-                    own = await scores.standing_of(person.id, board=Board.DAILY, start=start,
-                                                   end=end, subscription_id=sub.id)
-        name = sub.channel_name or channel.channel
-        return render.standings(f"Leaderboard #{name}, {TITLES[period]}", rows, own)
-
+                    own = await scores.standing_of(person.id, board=board, start=start, end=end,
+                                                   subscription_id=sub_id, workspace=workspace,
+                                                   team_id=team_id)
+        if query.scope is Scope.CHANNEL and sub is not None:
+            name = f"#{sub.channel_name or channel.channel}"
+        elif query.team is not None:
+            name = f"team {query.team.name}"
+        else:
+            name = "practice" if query.scope is Scope.PRACTICE else "workspace"
+        return render.standings(f"Leaderboard {name}, {TITLES[query.period]}", rows, own)

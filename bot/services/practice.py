@@ -12,9 +12,14 @@ from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.questions import Question
 from bot.domain.rounds import MAX_ANSWER_CHARS
+from bot.domain.scoring import Award, Board, Reason, coverage_points
 from bot.services import render
+from bot.services.judging import Judge, RubricJudge
 from bot.storage.db import Database
-from bot.storage.repositories import People, Practice
+from bot.storage.repositories import Answers, People, Practice, Scores
+
+UNTRIED_PRIOR = 0.5
+WEAKEST_POOL = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,23 +49,29 @@ def unknown_topic(text: str, suggestions: list[str]) -> Message:
 
 class PracticeService:
     def __init__(self, db: Database, bank: QuestionBank, clock: Clock,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, judge: Judge | None = None) -> None:
         self.db, self.bank, self.clock = db, bank, clock
         self.rng = rng or random.Random()
+        self.judge: Judge = judge or RubricJudge()
 
     async def start(self, actor: Actor, topic_text: str = "") -> PracticeQuestion | Message:
         """Pick a question the person has not practised recently (in the topic, if given)."""
+        topic: str | None = None
         if topic_text.strip():
             topic, suggestions = resolve_topic(self.bank, topic_text)
             if topic is None:
                 return unknown_topic(topic_text.strip(), suggestions)
-            pool = self.bank.in_topic(topic)
-        else:
-            pool = list(self.bank)
         now = self.clock.now()
         async with self.db.transaction() as conn:
             person = await People(conn).upsert(actor.platform, actor.workspace, actor.user_id,
                                                actor.display_name, now)
+            if topic is None:
+                history = await Practice(conn).graded_by_person(person.id) + [
+                    (q.topic, s) for q, s in
+                    ((self.bank.get(qid), s) for qid, s in
+                     await Answers(conn).graded_by_person(person.id)) if q is not None]
+                topic = self.weakest_topic(history)
+            pool = self.bank.in_topic(topic)
             recent = set(await Practice(conn).recent_question_ids(person.id))
             fresh = [q for q in pool if q.id not in recent] or pool
             question = self.rng.choice(fresh)
@@ -71,6 +82,17 @@ class PracticeService:
             footer="Your next message is your answer; the reference answer follows at once.",
             kind=MessageKind.QUESTION)
         return PracticeQuestion(attempt, question, message)
+
+    def weakest_topic(self, history: list[tuple[str, float]]) -> str:
+        """One of the three topics with the lowest average coverage; a topic never tried
+        counts as 50%, so new topics come up too. Ties are broken at random."""
+        sums: dict[str, list[float]] = {}
+        for t, score in history:
+            sums.setdefault(t, []).append(score)
+        def average(t: str) -> float:
+            return sum(sums[t]) / len(sums[t]) if t in sums else UNTRIED_PRIOR
+        ranked = sorted(self.bank.topics, key=lambda t: (average(t), self.rng.random()))
+        return self.rng.choice(ranked[:WEAKEST_POOL])
 
     async def answer(self, actor: Actor, attempt_id: int, text: str) -> Message:
         text = text.strip()
@@ -86,14 +108,32 @@ class PracticeService:
             if attempt is None or attempt["person_id"] != person.id:
                 return reply("No practice question is waiting for you",
                              "Start one with /quiz [topic].")
-            if not await Practice(conn).finish(attempt_id, text, None, self.clock.now()):
+            if attempt["answered_at"] is not None:
                 return reply("You already answered that one", "Start another with /quiz.")
         question = self.bank.get(attempt["question_id"])
         if question is None:
             return reply("That question left the bank", "Start another with /quiz.")
+        result = await self.judge.grade(question, text)
+        points = coverage_points(result.score, question.difficulty)
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            if not await Practice(conn).finish(attempt_id, text, result.score, now,
+                                               list(result.covered), list(result.missed)):
+                return reply("You already answered that one", "Start another with /quiz.")
+            if points:
+                await Scores(conn).add(Award(person.id, points, Reason.PRACTICE, question.id),
+                                       board=Board.PRACTICE, subscription_id=None,
+                                       round_id=None, at=now)
+        verdict = (f"You covered {len(result.covered)} of {len(question.key_points)} key "
+                   f"points: +{points} practice point{'s' if points != 1 else ''}.")
+        if result.missed:
+            verdict += f"\nMissed: {'; '.join(result.missed)}."
+        if result.notes:
+            verdict += f"\nNote: {'; '.join(result.notes)}."
         return Message(
             title="Reference answer",
-            sections=(Section("Question", question.prompt),
+            sections=(Section("Your result", verdict),
+                      Section("Question", question.prompt),
                       Section("Reference answer", question.answer),
                       Section("Key points", render.key_points_text(question)),
                       *((Section("Follow-up to think about", question.follow_up),)

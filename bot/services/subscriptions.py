@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
@@ -11,14 +11,16 @@ from bot.clock import Clock
 from bot.domain.parsing import WEEKDAYS, format_duration
 from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.services import render
+from bot.services.teams import NOT_A_LEAD
 from bot.storage.db import Database
 from bot.storage.repositories import Subscriptions
 
 Listener = Callable[[Subscription], None]
+LeadCheck = Callable[[Actor], Awaitable[bool]]
 
-NOT_A_LEAD = reply("Only a lead can do that",
-                   "Schedules and teams are changed by workspace admins and appointed leads. "
-                   "Nothing was changed.")
+
+async def admins_only(actor: Actor) -> bool:
+    return actor.is_admin
 
 
 def describe_days(days: tuple[str, ...]) -> str:
@@ -30,8 +32,9 @@ def describe_days(days: tuple[str, ...]) -> str:
 
 
 class SubscriptionService:
-    def __init__(self, db: Database, clock: Clock, *, listener: Listener | None = None) -> None:
-        self.db, self.clock = db, clock
+    def __init__(self, db: Database, clock: Clock, *, listener: Listener | None = None,
+                 is_lead: LeadCheck = admins_only) -> None:
+        self.db, self.clock, self.is_lead = db, clock, is_lead
         self.listeners: list[Listener] = [listener] if listener else []
 
     async def get(self, channel: ChannelRef) -> Subscription | None:
@@ -49,7 +52,7 @@ class SubscriptionService:
     async def subscribe(self, actor: Actor, channel: ChannelRef, channel_name: str, *,
                         post_time: time, timezone: str, window: timedelta,
                         days: tuple[str, ...] = WEEKDAYS) -> Subscription | Message:
-        if not actor.is_admin:
+        if not await self.is_lead(actor):
             return NOT_A_LEAD
         existing = await self.get(channel)
         base = existing or Subscription(0, channel, channel_name, post_time, days, timezone,
@@ -63,7 +66,7 @@ class SubscriptionService:
         return saved
 
     async def unsubscribe(self, actor: Actor, channel: ChannelRef) -> Message:
-        if not actor.is_admin:
+        if not await self.is_lead(actor):
             return NOT_A_LEAD
         existing = await self.get(channel)
         if existing is None or not existing.active:
@@ -77,6 +80,25 @@ class SubscriptionService:
                      "History and points are kept; /subscribe starts it again.")
 
 
+    async def configure(self, actor: Actor, channel: ChannelRef, *,
+                        topics: tuple[str, ...] | None = None,
+                        levels: tuple[str, ...] | None = None,
+                        blind: bool | None = None) -> Subscription | Message:
+        """Change the channel's question filters or blind mode (leads only)."""
+        if not await self.is_lead(actor):
+            return NOT_A_LEAD
+        existing = await self.get(channel)
+        if existing is None:
+            return reply("No daily question here yet",
+                         "Start one with /subscribe HH:MM first, then set filters.")
+        changed = replace(existing,
+                          topics=existing.topics if topics is None else topics,
+                          levels=existing.levels if levels is None else levels,
+                          blind=existing.blind if blind is None else blind)
+        async with self.db.transaction() as conn:
+            return await Subscriptions(conn).save(changed, self.clock.now())
+
+
 def describe(sub: Subscription, now: datetime) -> Message:
     """The channel's schedule in words, with the next post time."""
     nxt = sub.next_slot(now)
@@ -86,4 +108,6 @@ def describe(sub: Subscription, now: datetime) -> Message:
         f"Posts at {sub.post_time.strftime('%H:%M')} {sub.timezone}, {describe_days(sub.days)}; "
         f"answers stay open for {format_duration(sub.window)}. Next post: {when}."
         + (f"\nTopics: {', '.join(sub.topics)}" if sub.topics else "")
-        + (f"\nLevels: {', '.join(sub.levels)}" if sub.levels else ""))
+        + (f"\nLevels: {', '.join(sub.levels)}" if sub.levels else "")
+        + ("\nBlind mode: answers stay private until the reveal." if sub.blind else "")
+        + ("" if sub.active else "\nStopped: /subscribe starts it again."))

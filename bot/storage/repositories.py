@@ -305,6 +305,16 @@ class Answers(_Repo):
                                " a.score IS NOT NULL", (person_id,))
         return [(r[0], float(r[1])) for r in rows]
 
+    async def in_rounds(self, person_ids: list[int], round_ids: list[int]) -> list[sqlite3.Row]:
+        """person_id, round_id, question_id, late, score of the people's answers in rounds."""
+        if not person_ids or not round_ids:
+            return []
+        pm, rm = ",".join("?" * len(person_ids)), ",".join("?" * len(round_ids))
+        return await fetch_all(
+            self.conn, "SELECT a.person_id, a.round_id, r.question_id, a.late, a.score FROM"
+            f" answers a JOIN rounds r ON r.id = a.round_id WHERE a.person_id IN ({pm})"
+            f" AND a.round_id IN ({rm})", (*person_ids, *round_ids))
+
     async def last_answer_at(self, person_ids: list[int]) -> dict[int, datetime]:
         if not person_ids:
             return {}

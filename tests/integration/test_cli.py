@@ -143,3 +143,45 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert res.returncode != 0
     assert "timezone" in res.stderr and "Traceback" not in res.stderr
     assert "xoxb-secret-value" not in res.stderr + res.stdout
+
+
+LEAD_DAY = """/team create backend
+/team add backend bob carol
+A token is a subword piece from a fixed vocabulary learned with byte-pair encoding, so rare words split into pieces.
+/as bob
+subword vocabulary bpe
+/team create rogue
+/as carol
+/advance 12h
+/vote bob
+/as bob
+/vote bob
+/as alice
+/award bob 2 great clarifying question in the thread
+/correct bob 1 keyword list, not an explanation
+/leaderboard team backend all
+/team report backend all
+/team export backend all
+/stats
+"""
+
+
+def test_scripted_lead_day(tmp_path: Path) -> None:
+    res = quizbot("run", "--db", str(tmp_path / "q.db"), "--as", "alice", stdin=LEAD_DAY)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "Team backend created" in out and "bob, carol added to backend" in out
+    assert out.count("✓ answer recorded") == 2
+    assert "Only a lead can do that" in out           # bob may not create teams
+    reveal = out[out.index("Reveal: daily question"):]
+    assert re.search(r"1\. alice: \+\d+ pts?, covered", reveal)
+    assert "reads like a list of keywords" in reveal  # bob's keyword dump
+    assert "+1 to bob" in out and "own answer" in out
+    assert "bob's points for" in out and "now" in out and "corrected to 1" in out
+    board = out[out.index("Leaderboard team backend"):]
+    assert "1. bob: 1" in board
+    report = out[out.index("Team backend report"):]
+    assert "bob: 1/1 rounds (100%)" in report and "carol: 0/1 rounds (0%)" in report
+    export = out[out.index("--- quizbot-backend-all.csv ---"):]
+    assert "peer-vote" in export and "correction" in export and "lead-award" in export
+    assert "Stats for alice" in out

@@ -1,0 +1,166 @@
+"""What leads and people look at: team reports, CSV exports, personal stats."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import timedelta
+
+from bot.adapters.base import Actor, Message, Section, reply
+from bot.bank import QuestionBank
+from bot.clock import Clock
+from bot.domain.periods import Period, period_range
+from bot.domain.scoring import Board
+from bot.services.leaderboard import TITLES
+from bot.services.teams import NOT_A_LEAD, TeamService
+from bot.storage.db import Database
+from bot.storage.repositories import Answers, People, Practice, Rounds, Scores, Subscriptions
+
+CSV_COLUMNS = ["id", "created_at", "person", "board", "points", "reason", "note", "round_date",
+               "question_id", "corrects_id", "by_person"]
+
+
+def topic_averages(pairs: list[tuple[str, float]]) -> dict[str, float]:
+    sums: dict[str, list[float]] = defaultdict(list)
+    for topic, score in pairs:
+        sums[topic].append(score)
+    return {t: sum(v) / len(v) for t, v in sums.items()}
+
+
+def pct(x: float) -> str:
+    return f"{round(x * 100)}%"
+
+
+class ReportService:
+    def __init__(self, db: Database, bank: QuestionBank, clock: Clock, teams: TeamService, *,
+                 default_timezone: str = "UTC") -> None:
+        self.db, self.bank, self.clock, self.teams = db, bank, clock, teams
+        self.default_timezone = default_timezone
+
+    def _topic(self, question_id: str) -> str:
+        q = self.bank.get(question_id)
+        return q.topic if q else "(retired)"
+
+    async def team_report(self, actor: Actor, team_name: str, period: Period,
+                          quiet_days: int = 7) -> Message:
+        row = await self.teams.find(actor, team_name)
+        if row is None or not await self.teams.is_lead(actor, row):
+            if not await self.teams.is_lead(actor):
+                return NOT_A_LEAD
+            if row is None:
+                return reply(f"No team called {team_name[:40]}", "See /team list.")
+            return NOT_A_LEAD
+        team = await self.teams.load(row)
+        now = self.clock.now()
+        start, end = period_range(period, now, self.default_timezone)
+        ids = [p.id for p in team.members]
+        async with self.db.reading() as conn:
+            rounds = await Rounds(conn).posted_between(actor.platform, actor.workspace, start,
+                                                       min(end, now))
+            answers = await Answers(conn).in_rounds(ids, [r.id for r in rounds])
+            last = await Answers(conn).last_answer_at(ids)
+            standings = await Scores(conn).standings(
+                board=Board.DAILY, start=start, end=end, workspace=(actor.platform,
+                                                                    actor.workspace),
+                team_id=team.id, limit=max(1, len(ids)))
+        points = {s.person_id: s.points for s in standings}
+        answered: dict[int, set[int]] = defaultdict(set)
+        for a in answers:
+            if not a["late"]:
+                answered[a["person_id"]].add(a["round_id"])
+        total = len(rounds)
+        lines = []
+        for p in sorted(team.members, key=lambda p: (-len(answered[p.id]), p.display_name)):
+            rate = len(answered[p.id]) / total if total else 0.0
+            lines.append(f"{p.display_name}: {len(answered[p.id])}/{total} rounds "
+                         f"({pct(rate)}), {points.get(p.id, 0)} pts")
+        by_topic = topic_averages([(self._topic(a["question_id"]), float(a["score"]))
+                                   for a in answers if a["score"] is not None and not a["late"]])
+        ranked = sorted(by_topic.items(), key=lambda kv: (-kv[1], kv[0]))
+        topics = "\n".join(f"{t}: {pct(v)} average coverage" for t, v in ranked) or \
+            "No graded answers in this period."
+        cutoff = now - timedelta(days=quiet_days)
+        quiet = [p.display_name for p in team.members if last.get(p.id) is None
+                 or last[p.id] < cutoff]
+        sections = [
+            Section("Participation", "\n".join(lines) or "The team has no members yet."),
+            Section("Topics (strongest first)", topics),
+        ]
+        if ranked:
+            sections.append(Section("", f"Strongest: {ranked[0][0]}. Weakest: {ranked[-1][0]}."))
+        sections.append(Section(f"Quiet for {quiet_days}+ days",
+                                ", ".join(quiet) or "Nobody: everyone answered recently."))
+        return Message(f"Team {team.name} report, {TITLES[period]}", tuple(sections),
+                       f"/team export {team.name} {period.value} gives the ledger rows as CSV.")
+
+    async def export_csv(self, actor: Actor, team_name: str, period: Period) -> Message:
+        row = await self.teams.find(actor, team_name)
+        if row is None or not await self.teams.is_lead(actor, row):
+            if not await self.teams.is_lead(actor):
+                return NOT_A_LEAD
+            return reply(f"No team called {team_name[:40]}", "See /team list.") \
+                if row is None else NOT_A_LEAD
+        team = await self.teams.load(row)
+        start, end = period_range(period, self.clock.now(), self.default_timezone)
+        async with self.db.reading() as conn:
+            rows = await Scores(conn).ledger(person_ids=[p.id for p in team.members],
+                                             start=start, end=end)
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for r in rows:
+            writer.writerow([_csv_safe(r[c]) for c in CSV_COLUMNS])
+        name = f"quizbot-{team.name.replace(' ', '_')}-{period.value}.csv"
+        return Message(f"Ledger export: team {team.name}, {TITLES[period]}",
+                       (Section("", f"{len(rows)} ledger row(s)."),),
+                       attachment=(name, buf.getvalue()))
+
+    async def stats(self, actor: Actor) -> Message:
+        async with self.db.reading() as conn:
+            person = await People(conn).find(actor.platform, actor.workspace, actor.user_id)
+            if person is None:
+                return reply("No stats yet", "Answer a daily question or try /quiz first.")
+            totals = await Scores(conn).totals(person.id)
+            daily = await Answers(conn).graded_by_person(person.id)
+            practice = await Practice(conn).graded_by_person(person.id)
+            streaks = []
+            for sub in await Subscriptions(conn).active([actor.platform]):
+                if sub.channel.workspace != actor.workspace:
+                    continue
+                latest = await Rounds(conn).latest(sub.id)
+                if latest is None:
+                    continue
+                history = await Answers(conn).streak_history(sub.id, person.id,
+                                                             latest.local_date + timedelta(1))
+                n = _current_streak(history, latest.state.value == "open")
+                if n:
+                    streaks.append(f"#{sub.channel_name or sub.channel.channel}: {n}")
+        by_topic = topic_averages([(self._topic(q), s) for q, s in daily] + practice)
+        ranked = sorted(by_topic.items(), key=lambda kv: (kv[1], kv[0]))
+        topics = "\n".join(f"{t}: {pct(v)}" for t, v in ranked) or "Nothing graded yet."
+        return Message(f"Stats for {person.display_name}", (
+            Section("Streak", ", ".join(streaks) or "No current streak."),
+            Section("Points", f"daily {totals.get('daily', 0)}, practice "
+                              f"{totals.get('practice', 0)}"),
+            Section("Coverage by topic (weakest first)", topics)),
+            "/quiz with no topic picks from your weakest topics.")
+
+
+def _current_streak(history: list[bool], newest_open: bool) -> int:
+    """Rounds answered in a row; an open round not answered yet does not break it."""
+    if newest_open and history and not history[0]:
+        history = history[1:]
+    n = 0
+    for answered in history:
+        if not answered:
+            break
+        n += 1
+    return n
+
+
+def _csv_safe(value: object) -> object:
+    """Stop spreadsheet formula injection from names and notes (=, +, -, @ prefixes)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
