@@ -25,7 +25,7 @@ run: $(VENV)/.run-deps
 	$(BIN)/quizbot run
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tests $(wildcard bench)
 	$(BIN)/mypy bot
 
 test: lint

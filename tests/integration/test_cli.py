@@ -145,9 +145,11 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert "xoxb-secret-value" not in res.stderr + res.stdout
 
 
-LEAD_DAY = """/team create backend
+GOOD_ANSWER = ("A token is a subword piece from a fixed vocabulary learned with byte-pair "
+               "encoding, so rare words split into pieces.")
+LEAD_DAY = f"""/team create backend
 /team add backend bob carol
-A token is a subword piece from a fixed vocabulary learned with byte-pair encoding, so rare words split into pieces.
+{GOOD_ANSWER}
 /as bob
 subword vocabulary bpe
 /team create rogue
