@@ -20,12 +20,13 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     base_url: str = ""
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, request: web.Request) -> web.Response:
         self.requests.append(await request.json())
         self.headers.append(dict(request.headers))
         if self.hang:
-            await asyncio.Event().wait()
+            await self.release.wait()  # until the test ends: the client must time out
         if self.status != 200:
             return web.json_response({"error": {"message": "boom"}}, status=self.status)
         content = self.reply if isinstance(self.reply, str) else json.dumps(self.reply)
@@ -47,4 +48,5 @@ async def fake_openai() -> AsyncIterator[FakeOpenAI]:
     try:
         yield fake
     finally:
+        fake.release.set()
         await runner.cleanup()
