@@ -92,7 +92,13 @@ class IncomingMessage:
     thread_id: str | None = None
     event_id: str | None = None
     edited: bool = False
+    #: given through a private form (blind mode): the round is named, not the thread
+    round_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def private(self) -> bool:
+        return self.round_id is not None
 
 
 class PlatformError(RuntimeError):
@@ -113,9 +119,9 @@ class ChatPlatform(Protocol):
         """Post ``message``; with ``start_thread`` open a thread on it for replies."""
         ...
 
-    async def acknowledge(self, channel: ChannelRef, message_id: str, thread_id: str | None,
-                          outcome: AnswerOutcome) -> None:
-        """Tell the author their answer (message ``message_id``) is stored, after commit."""
+    async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
+        """Tell the author their answer is stored; called only after the commit. A private
+        answer (``message.private``) has no public message to react to."""
         ...
 
 

@@ -91,8 +91,7 @@ class ConsoleAdapter:
             self.thread_id = message_id
         return Sent(message_id, thread_id or message_id)
 
-    async def acknowledge(self, channel: ChannelRef, message_id: str, thread_id: str | None,
-                          outcome: AnswerOutcome) -> None:
+    async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
         self._print(ACKS.get(outcome, "✓"))
 
     # -- the session -----------------------------------------------------------------------

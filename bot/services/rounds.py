@@ -117,8 +117,9 @@ class RoundService:
     # -- answers ---------------------------------------------------------------------------
 
     async def record_answer(self, msg: IncomingMessage) -> AnswerResult:
-        """Store a reply to a round's thread as that person's answer, then acknowledge it."""
-        if msg.thread_id is None:
+        """Store a reply to a round's thread (or a private answer naming its round) as that
+        person's answer, then acknowledge it."""
+        if msg.thread_id is None and msg.round_id is None:
             return AnswerResult(AnswerOutcome.NO_ROUND)
         text = msg.text.strip()
         if not text:
@@ -132,8 +133,13 @@ class RoundService:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             sub = await Subscriptions(conn).for_channel(msg.channel)
-            rnd = await Rounds(conn).by_thread(sub.id, msg.thread_id) if sub else None
-            if sub is None or rnd is None:
+            rnd = None
+            if sub is not None and msg.round_id is not None:
+                rnd = await Rounds(conn).get(msg.round_id)
+                rnd = rnd if rnd and rnd.subscription_id == sub.id else None
+            elif sub is not None and msg.thread_id is not None:
+                rnd = await Rounds(conn).by_thread(sub.id, msg.thread_id)
+            if sub is None or rnd is None or rnd.state is RoundState.POSTING:
                 return AnswerResult(AnswerOutcome.NO_ROUND)
             if msg.event_id and not await Events(conn).first_sight(
                     msg.channel.platform, msg.event_id, now):
@@ -170,7 +176,7 @@ class RoundService:
         if platform is None:
             return
         try:
-            await platform.acknowledge(msg.channel, msg.message_id, msg.thread_id, outcome)
+            await platform.acknowledge(msg, outcome)
         except PlatformError as exc:
             # The answer is safely stored; a missing tick is cosmetic.
             log.warning("acknowledging %s failed: %s", msg.message_id, exc)
@@ -344,6 +350,21 @@ class RoundService:
                              actor_id=v.id)
         return reply("Vote counted", f"+1 to {target.display_name} for their answer on "
                      f"{rnd.local_date.isoformat()}.")
+
+    async def vote_for_message(self, voter: Actor, channel: ChannelRef,
+                               message_id: str) -> Message | None:
+        """A vote given by reacting to an answer's message; None when the message is not an
+        on-time answer of a revealed round (an ordinary reaction, ignored)."""
+        async with self.db.reading() as conn:
+            found = await Answers(conn).by_message(channel.platform, message_id)
+        if found is None:
+            return None
+        answer, state = found
+        if state is not RoundState.REVEALED or answer.late:
+            return None
+        p = answer.person
+        return await self.vote(voter, channel, Actor(p.platform, p.workspace, p.user_id,
+                                                     p.display_name))
 
     async def adjust(self, lead: Actor, channel: ChannelRef, person: Actor, points: int,
                      reason: str, *, set_total: bool) -> Message:

@@ -269,6 +269,16 @@ class Answers(_Repo):
                                (round_id,))
         return [_answer(r) for r in rows]
 
+    async def by_message(self, platform: str, message_id: str) -> tuple[Answer, RoundState] | None:
+        row = await fetch_one(
+            self.conn, f"{_ANSWER_SELECT} JOIN rounds r ON r.id = a.round_id"
+            " WHERE a.message_id = ? AND p.platform = ?", (message_id, platform))
+        if row is None:
+            return None
+        rnd = await fetch_one(self.conn, "SELECT state FROM rounds WHERE id=?", (row["round_id"],))
+        assert rnd is not None
+        return _answer(row), RoundState(rnd["state"])
+
     async def by_id(self, answer_id: int) -> Answer | None:
         row = await fetch_one(self.conn, f"{_ANSWER_SELECT} WHERE a.id=?", (answer_id,))
         return _answer(row) if row else None

@@ -38,9 +38,8 @@ class MemoryPlatform:
         self.posts.append(Post(channel, message, thread_id, sent))
         return sent
 
-    async def acknowledge(self, channel: ChannelRef, message_id: str, thread_id: str | None,
-                          outcome: AnswerOutcome) -> None:
-        self.acks.append((message_id, outcome))
+    async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
+        self.acks.append((message.message_id, outcome))
 
     def of_kind(self, kind: MessageKind) -> list[Post]:
         return [p for p in self.posts if p.message.kind is kind]
