@@ -6,13 +6,18 @@ and their own clock and platform fakes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
+import sys
 from dataclasses import dataclass
 from datetime import time, timedelta
+from typing import Protocol
 
 from bot.adapters.base import Actor, Platforms
 from bot.bank import QuestionBank, load_bank
-from bot.clock import Clock, OffsetClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.domain.parsing import WEEKDAYS, parse_duration, parse_time_of_day
 from bot.domain.subscriptions import ChannelRef, Subscription
@@ -108,15 +113,79 @@ def make_judge(settings: Settings) -> Judge:
     return RubricJudge()
 
 
+class Adapter(Protocol):
+    name: str
+
+    async def run(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def make_adapters(core: Core, names: list[str]) -> list[Adapter]:
+    """Build the platform adapters; raises ConfigError naming what is missing (never a
+    token's value)."""
+    s = core.settings
+    adapters: list[Adapter] = []
+    for name in names:
+        if name == "slack":
+            from bot.adapters.slack import SlackAdapter
+
+            if s.slack_bot_token is None:
+                raise ConfigError("Slack needs SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket "
+                                  "Mode, or SLACK_SIGNING_SECRET for HTTP events).")
+            if s.slack_app_token is None and s.slack_signing_secret is None:
+                raise ConfigError("Slack needs SLACK_APP_TOKEN (Socket Mode) or "
+                                  "SLACK_SIGNING_SECRET (HTTP events).")
+            adapters.append(SlackAdapter(
+                core, bot_token=s.slack_bot_token.get_secret_value(),
+                app_token=s.slack_app_token.get_secret_value() if s.slack_app_token else None,
+                signing_secret=(s.slack_signing_secret.get_secret_value()
+                                if s.slack_signing_secret else None),
+                api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port))
+        else:
+            raise ConfigError(f"the {name} adapter is not implemented yet")
+    return adapters
+
+
+class ConfigError(RuntimeError):
+    """Settings that cannot work; the message says what to set."""
+
+
 async def run(settings: Settings, platforms: list[str], *, user: str | None = None) -> int:
     """Run the chosen adapters until they stop; returns the process exit code."""
+    if platforms == ["console"]:
+        return await run_console(settings, user)
+    core = await build(settings, clock=SystemClock())
+    try:
+        try:
+            adapters = make_adapters(core, platforms)
+        except ConfigError as exc:
+            print(f"quizbot: {exc}", file=sys.stderr)
+            return 2
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        await core.start()
+        tasks = [asyncio.create_task(a.run(), name=f"adapter:{a.name}") for a in adapters]
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
+        for adapter in adapters:
+            await adapter.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        failed = [t for t in done if t is not waiter and t.exception() is not None]
+        for task in failed:
+            log.error("%s stopped: %s", task.get_name(), task.exception())
+        waiter.cancel()
+        return 1 if failed else 0
+    finally:
+        await core.close()
+
+
+async def run_console(settings: Settings, user: str | None) -> int:
     from bot.adapters.console import CHANNEL, CHANNEL_NAME, ConsoleAdapter
 
-    unsupported = [p for p in platforms if p not in ("console",)]
-    if unsupported:
-        print(f"quizbot: the {', '.join(unsupported)} adapter is not implemented yet; "
-              "run with --platform console (the default without tokens).")
-        return 2
     clock = OffsetClock()
     core = await build(settings, clock=clock)
     try:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         None, validation_alias=_env("SLACK_APP_TOKEN", "QUIZBOT_SLACK_APP_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(
         None, validation_alias=_env("SLACK_SIGNING_SECRET", "QUIZBOT_SLACK_SIGNING_SECRET"))
+    slack_api_base: str = Field("https://slack.com/api/",
+                                description="Slack Web API base URL (proxies, tests)")
+    slack_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
+    slack_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on")
 
     @field_validator("timezone")
     @classmethod

@@ -74,7 +74,7 @@ def test_defaults_to_console_and_data_dir(tmp_path: Path) -> None:
 
 def test_platforms_without_adapters_say_so() -> None:
     res = quizbot("run", "--platform", "discord", "--db", ":memory:")
-    assert res.returncode == 2 and "not implemented yet" in res.stdout
+    assert res.returncode == 2 and "not implemented yet" in res.stderr
 
 
 def test_questions_validate_names_every_bad_file_and_entry(tmp_path: Path) -> None:

@@ -1,0 +1,437 @@
+"""The Slack adapter: a slack-bolt AsyncApp over Socket Mode (default) or signed HTTP.
+
+It translates and nothing more: Slack payloads become neutral events for the core, and the
+core's Messages become Block Kit. Every listener acks first and works after the ack (Bolt
+runs listeners after acking when ``process_before_response`` is off), so Slack never
+retries for slowness; a retry or replay that does arrive carries the same event id and the
+core counts it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.base import (
+    Actor,
+    IncomingMessage,
+    Message,
+    PlatformError,
+    Sent,
+    reply,
+)
+from bot.domain.periods import Period
+from bot.domain.rounds import AnswerOutcome
+from bot.domain.subscriptions import ChannelRef
+from bot.services.commands import CommandContext, CommandResult
+from bot.services.practice import PracticeQuestion
+
+if TYPE_CHECKING:
+    from bot.app import Core
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+REACTIONS = {AnswerOutcome.RECORDED: "white_check_mark", AnswerOutcome.REPLACED: "pencil2",
+             AnswerOutcome.LATE: "hourglass", AnswerOutcome.DUPLICATE: "white_check_mark"}
+VOTE_REACTIONS = {"+1", "thumbsup", "star", "clap", "raised_hands", "heart", "fire", "bulb"}
+COMMANDS = ("/quiz", "/leaderboard", "/quizstats", "/quizteam", "/quizadmin")
+ADMIN_HELP = """/quizadmin schedule HH:MM [Area/City] [8h] [mon-fri]: post a daily question here
+/quizadmin stop: stop the daily question here
+/quizadmin show: this channel's schedule
+/quizadmin topics a,b|all · /quizadmin levels intern,engineer|all · /quizadmin blind on|off
+/quizadmin award @person POINTS REASON · /quizadmin correct @person TOTAL REASON
+/quizadmin results [YYYY-MM-DD]"""
+ADMIN_MAP = {"schedule": "subscribe", "stop": "unsubscribe", "show": "schedule",
+             "topics": "channel", "levels": "channel", "blind": "channel", "award": "award",
+             "correct": "correct", "results": "results"}
+SECTION_LIMIT = 2900      # Block Kit section text is capped at 3000 characters
+MAX_BLOCKS = 50
+USER_TTL = 600.0
+_SUBTEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def mrkdwn(text: str) -> str:
+    """CommonMark-ish text to Slack mrkdwn: escape &<> and turn **bold** into *bold*."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"\*\*(.+?)\*\*", r"*\1*", text, flags=re.DOTALL)
+
+
+def _chunks(text: str, size: int = SECTION_LIMIT) -> list[str]:
+    out, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            out.append(line[:size])
+            line = line[size:]
+        if len(current) + len(line) + 1 > size:
+            out.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out
+
+
+def to_blocks(message: Message) -> list[dict[str, Any]]:
+    """A neutral Message as Block Kit, within Slack's block and text limits."""
+    blocks: list[dict[str, Any]] = []
+    if message.title:
+        blocks.append({"type": "header",
+                       "text": {"type": "plain_text", "text": message.title[:150]}})
+    for section in message.sections:
+        body = mrkdwn(section.body)
+        text = f"*{mrkdwn(section.heading)}*\n{body}" if section.heading else body
+        for chunk in _chunks(text):
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+    if message.attachment:
+        name, content = message.attachment
+        blocks.append({"type": "section", "text": {
+            "type": "mrkdwn", "text": f"`{name}`\n```{content[:SECTION_LIMIT - 80]}```"
+            + ("\n_(truncated)_" if len(content) > SECTION_LIMIT - 80 else "")}})
+    tail: list[dict[str, Any]] = []
+    if message.buttons:
+        tail.append({"type": "actions", "elements": [
+            {"type": "button", "action_id": "answer_privately",
+             "value": b.action.split(":", 1)[1], "text": {"type": "plain_text",
+                                                          "text": b.label[:75]}}
+            for b in message.buttons if b.action.startswith("answer:")]})
+    if message.footer:
+        tail.append({"type": "context",
+                     "elements": [{"type": "mrkdwn", "text": mrkdwn(message.footer)[:2000]}]})
+    room = MAX_BLOCKS - len(tail)
+    if len(blocks) > room:
+        note = {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            "_(shortened to fit Slack; /quizadmin results shows everything)_")}]}
+        blocks = [*blocks[: room - 1], note]
+    return blocks + tail
+
+
+def fallback_text(message: Message) -> str:
+    mentions = " ".join(f"<@{u}>" for u in message.mentions)
+    text = mrkdwn(message.text())
+    return (f"{mentions} {text}" if mentions else text)[:3000]
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """The error code of a failed call, even when the body was not JSON."""
+    data = exc.response.data
+    return str(data.get("error", "unknown")) if isinstance(data, dict) else \
+        f"http {exc.response.status_code}"
+
+
+def _team_of(body: dict[str, Any]) -> str:
+    team = body.get("team_id") or body.get("team") or body.get("user", {}).get("team_id") or ""
+    return str(team["id"] if isinstance(team, dict) else team)
+
+
+class SlackAdapter:
+    name = PLATFORM
+
+    def __init__(self, core: Core, *, bot_token: str, app_token: str | None = None,
+                 signing_secret: str | None = None, api_base: str = "https://slack.com/api/",
+                 host: str = "0.0.0.0", port: int = 3000) -> None:
+        self.core = core
+        self.client = AsyncWebClient(token=bot_token, base_url=api_base)
+        self.client.retry_handlers.extend([AsyncConnectionErrorRetryHandler(),
+                                           AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
+        self.app_token, self.host, self.port = app_token, host, port
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret or "",
+                            request_verification_enabled=app_token is None,
+                            raise_error_for_unhandled_request=False, logger=log)
+        self._users: dict[tuple[str, str], tuple[float, Actor]] = {}
+        self._stop = asyncio.Event()
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.bound_port: int | None = None
+        self._register()
+        core.platforms.register(self)
+        core.teams.directories[PLATFORM] = self
+
+    # -- wiring ----------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+        app.event("message")(self._on_message)
+        app.event("reaction_added")(self._on_reaction)
+        app.event("app_home_opened")(self._on_home)
+        for command in COMMANDS:
+            app.command(command)(self._on_command)
+        app.action("answer_privately")(self._on_answer_button)
+        app.view("quiz_answer")(self._on_quiz_submit)
+        app.view("blind_answer")(self._on_blind_submit)
+        app.error(self._on_error)
+
+    async def run(self) -> None:
+        """Connect (Socket Mode) or serve HTTP, then run until stop()."""
+        if self.app_token:
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        else:
+            self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.host, self.port)
+            await site.start()
+            server = site._server
+            if isinstance(server, asyncio.Server) and server.sockets:
+                self.bound_port = server.sockets[0].getsockname()[1]
+            log.info("Slack events served on %s:%s/slack/events", self.host, self.bound_port)
+        try:
+            await self._stop.wait()
+        finally:
+            await self._shutdown()
+
+    async def stop(self) -> None:
+        self._stop.set()
+
+    async def _shutdown(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("Slack listener failed: %s (%s)", type(error).__name__, error,
+                  exc_info=error)
+
+    # -- people ----------------------------------------------------------------------------
+
+    async def actor(self, team: str, user: str) -> Actor:
+        """The person behind a Slack user id, with admin rights from users.info (cached)."""
+        now = time.monotonic()
+        cached = self._users.get((team, user))
+        if cached and cached[0] > now:
+            return cached[1]
+        name, admin = user, False
+        try:
+            info = (await self.client.users_info(user=user)).get("user") or {}
+            profile = info.get("profile") or {}
+            name = (profile.get("display_name") or profile.get("real_name")
+                    or info.get("name") or user)
+            admin = bool(info.get("is_admin") or info.get("is_owner")
+                         or info.get("is_primary_owner"))
+        except SlackApiError as exc:
+            log.warning("users.info failed for a user: %s", slack_error(exc))
+        found = Actor(PLATFORM, team, user, str(name)[:80], is_admin=admin)
+        self._users[(team, user)] = (now + USER_TTL, found)
+        return found
+
+    async def group_members(self, workspace: str, group_id: str) -> list[Actor]:
+        try:
+            resp = await self.client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as exc:
+            log.warning("usergroups.users.list failed: %s", slack_error(exc))
+            return []
+        return [await self.actor(workspace, u) for u in resp.get("users") or []]
+
+    async def _resolve(self, team: str, token: str) -> Actor | None:
+        m = re.fullmatch(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", token.strip())
+        return await self.actor(team, m.group(1)) if m else None
+
+    # -- ChatPlatform ----------------------------------------------------------------------
+
+    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
+                   start_thread: bool = False) -> Sent:
+        try:
+            resp = await self.client.chat_postMessage(
+                channel=channel.channel, text=fallback_text(message), blocks=to_blocks(message),
+                thread_ts=thread_id, unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            retryable = exc.response.status_code in (429, 500, 502, 503, 504) or \
+                error in ("ratelimited", "internal_error", "fatal_error", "request_timeout")
+            raise PlatformError(f"chat.postMessage: {error}", retryable=retryable) from None
+        except Exception as exc:  # connection drops, timeouts
+            raise PlatformError(f"chat.postMessage: {type(exc).__name__}") from None
+        ts = str(resp["ts"])
+        return Sent(ts, thread_id or ts)
+
+    async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
+        if message.private:
+            await self._ephemeral(message.channel.channel, message.actor.user_id, reply(
+                "Answer received", "It stays private until the reveal; send another to "
+                "replace it."))
+            return
+        try:
+            await self.client.reactions_add(channel=message.channel.channel,
+                                            timestamp=message.message_id,
+                                            name=REACTIONS.get(outcome, "white_check_mark"))
+        except SlackApiError as exc:
+            if slack_error(exc) != "already_reacted":
+                raise PlatformError(f"reactions.add: {slack_error(exc)}") from None
+
+    async def _ephemeral(self, channel: str, user: str, message: Message,
+                         thread_ts: str | None = None) -> None:
+        try:
+            await self.client.chat_postEphemeral(channel=channel, user=user,
+                                                 text=fallback_text(message),
+                                                 blocks=to_blocks(message), thread_ts=thread_ts)
+        except SlackApiError as exc:  # e.g. not in channel: fall back to a direct message
+            log.info("ephemeral failed (%s); sending a DM", slack_error(exc))
+            await self.client.chat_postMessage(channel=user, text=fallback_text(message),
+                                               blocks=to_blocks(message))
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        edited = event.get("subtype") == "message_changed"
+        inner = event.get("message", {}) if edited else event
+        if event.get("subtype") not in (None, "message_changed", "thread_broadcast") or \
+                inner.get("bot_id") or inner.get("subtype") == "bot_message":
+            return
+        user, ts, thread = inner.get("user"), inner.get("ts"), inner.get("thread_ts")
+        channel = event.get("channel")
+        if not (user and ts and thread and channel) or thread == ts:
+            return  # only replies in a thread can be answers
+        team = _team_of(body)
+        msg = IncomingMessage(await self.actor(team, user), ChannelRef(PLATFORM, team, channel),
+                              str(inner.get("text") or ""), str(ts), thread_id=str(thread),
+                              event_id=body.get("event_id"), edited=edited)
+        result = await self.core.rounds.record_answer(msg)
+        if result.reply is not None:
+            await self._ephemeral(channel, user, result.reply, thread)
+
+    async def _on_reaction(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        if event.get("reaction", "").split("::")[0] not in VOTE_REACTIONS or \
+                item.get("type") != "message" or not event.get("user"):
+            return
+        team = _team_of(body)
+        voter = await self.actor(team, event["user"])
+        result = await self.core.rounds.vote_for_message(
+            voter, ChannelRef(PLATFORM, team, item["channel"]), str(item["ts"]))
+        if result is not None:
+            await self._ephemeral(item["channel"], event["user"], result)
+
+    async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        team = _team_of(body)
+        me = await self.actor(team, event["user"])
+        stats = await self.core.reports.stats(me)
+        blocks = to_blocks(stats)
+        for sub in await self.core.subscriptions.active([PLATFORM]):
+            if sub.channel.workspace != team:
+                continue
+            board = await self.core.leaderboard.channel(sub.channel, Period.WEEK, me, limit=5)
+            blocks += [{"type": "divider"}, *to_blocks(board)]
+        await self.client.views_publish(user_id=event["user"],
+                                        view={"type": "home", "blocks": blocks[:100]})
+
+    # -- commands --------------------------------------------------------------------------
+
+    async def _on_command(self, ack: Any, body: dict[str, Any], command: dict[str, Any],
+                          respond: Any) -> None:
+        await ack()
+        team, user = _team_of(body), command.get("user_id", "")
+        name, text = command.get("command", "").lstrip("/"), command.get("text", "")
+        text = _SUBTEAM.sub(lambda m: m.group(1), text)
+        me = await self.actor(team, user)
+        channel = ChannelRef(PLATFORM, team, command.get("channel_id", ""))
+        ctx = CommandContext(me, channel, command.get("channel_name", ""),
+                             lambda token: self._resolve(team, token))
+        if name == "quiz":
+            await self._quiz(ctx, text, body.get("trigger_id", ""), respond)
+            return
+        if name == "quizadmin":
+            sub, _, rest = text.strip().partition(" ")
+            target = ADMIN_MAP.get(sub.lower())
+            if target is None:
+                await respond(text=ADMIN_HELP, response_type="ephemeral")
+                return
+            text = f"{sub} {rest}" if target == "channel" else rest
+            name = target
+        else:
+            name = {"quizstats": "stats", "quizteam": "team"}.get(name, name)
+        result = await self.core.commands.run(ctx, name, text)
+        await self._respond(respond, result)
+
+    async def _respond(self, respond: Any, result: CommandResult) -> None:
+        await respond(text=fallback_text(result.message), blocks=to_blocks(result.message),
+                      response_type="ephemeral")
+
+    async def _quiz(self, ctx: CommandContext, text: str, trigger_id: str, respond: Any) -> None:
+        if text.strip().lower() == "help":
+            await respond(text="/quiz [topic]: a practice question in a private form, graded "
+                          "at once. /quiz with no topic picks one of your weakest topics.",
+                          response_type="ephemeral")
+            return
+        result = await self.core.commands.run(ctx, "quiz", text)
+        practice = result.practice
+        if not isinstance(practice, PracticeQuestion):
+            await self._respond(respond, result)
+            return
+        meta = json.dumps({"attempt": practice.attempt_id, "channel": ctx.channel.channel})
+        await self.client.views_open(trigger_id=trigger_id, view=_answer_modal(
+            "quiz_answer", "Practice question", practice.message, meta))
+
+    async def _on_answer_button(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        channel = (body.get("channel") or {}).get("id", "")
+        meta = json.dumps({"round": int(action.get("value", "0")), "channel": channel})
+        question = reply("Your answer", "It stays hidden from everyone until the reveal.")
+        await self.client.views_open(trigger_id=body.get("trigger_id", ""),
+                                     view=_answer_modal("blind_answer", "Answer privately",
+                                                        question, meta))
+
+    async def _on_quiz_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await ack()
+        meta, text, team, user = _submission(body, view)
+        me = await self.actor(team, user)
+        result = await self.core.practice.answer(me, int(meta.get("attempt", 0)), text)
+        await self._ephemeral(str(meta.get("channel") or user), user, result)
+
+    async def _on_blind_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await ack()
+        meta, text, team, user = _submission(body, view)
+        channel = str(meta.get("channel", ""))
+        msg = IncomingMessage(await self.actor(team, user), ChannelRef(PLATFORM, team, channel),
+                              text, f"modal:{view.get('id', '')}",
+                              event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}",
+                              round_id=int(meta.get("round", 0)))
+        result = await self.core.rounds.record_answer(msg)
+        if result.reply is not None:
+            await self._ephemeral(channel, user, result.reply)
+        elif result.outcome is AnswerOutcome.NO_ROUND:
+            await self._ephemeral(channel, user, reply("That round is not open",
+                                                       "Nothing was recorded."))
+
+
+def _answer_modal(callback_id: str, title: str, question: Message, meta: str) -> dict[str, Any]:
+    blocks = [b for b in to_blocks(question) if b["type"] in ("section", "context")][:20]
+    blocks.append({"type": "input", "block_id": "answer", "label": {
+        "type": "plain_text", "text": "Your answer"}, "element": {
+        "type": "plain_text_input", "action_id": "text", "multiline": True,
+        "max_length": 3000}})
+    return {"type": "modal", "callback_id": callback_id, "private_metadata": meta,
+            "title": {"type": "plain_text", "text": title[:24]},
+            "submit": {"type": "plain_text", "text": "Submit"},
+            "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks}
+
+
+def _submission(body: dict[str, Any], view: dict[str, Any]) -> tuple[dict[str, Any], str,
+                                                                        str, str]:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    values = (view.get("state") or {}).get("values") or {}
+    text = str(((values.get("answer") or {}).get("text") or {}).get("value") or "")
+    user = (body.get("user") or {}).get("id", "")
+    return (meta if isinstance(meta, dict) else {}), text, _team_of(body), user

@@ -1,0 +1,188 @@
+"""A fake Slack on an ephemeral 127.0.0.1 port: Web API, response_url sink, Socket Mode.
+
+It records every call, answers like Slack does for the methods quizbot uses, and can be told
+to fail a method (429 with Retry-After, 500, or ok: false) so retries can be tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+TEAM = "T1"
+BOT_USER = "UBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int = 200
+    ok: bool = True
+
+
+@dataclass
+class FakeSlack:
+    base_url: str = ""
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # response_url posts
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(
+        default_factory=lambda: defaultdict(list))
+    reactions: set[tuple[str, str, str]] = field(default_factory=set)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # -- test controls ---------------------------------------------------------------------
+
+    def add_user(self, user_id: str, name: str, *, admin: bool = False) -> None:
+        self.users[user_id] = {"id": user_id, "name": name, "team_id": TEAM,
+                               "is_admin": admin, "is_owner": False,
+                               "profile": {"display_name": name, "real_name": name.title()}}
+
+    def fail(self, method: str, status: int = 500, *, error: str = "internal_error",
+             retry_after: int | None = None) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self.failures[method].append((status, {"ok": False, "error": error}, headers))
+
+    def ok_calls(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method and c.ok]
+
+    def all_calls(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, condition: Callable[[], bool], seconds: float = 5.0) -> None:
+        """Wait for the bot's after-ack work to reach the fake (real I/O, not a deadline)."""
+        try:
+            async with asyncio.timeout(seconds):
+                while not condition():
+                    self.changed.clear()
+                    # woken by every recorded call; the short wait covers state outside the fake
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.changed.wait(), 0.02)
+        except TimeoutError:
+            raise AssertionError("the fake Slack did not see the expected calls") from None
+
+    async def push(self, envelope_type: str, payload: dict[str, Any],
+                   envelope_id: str | None = None) -> str:
+        """Send a Socket Mode envelope to the connected client; returns its envelope id."""
+        await asyncio.wait_for(self.socket_connected.wait(), 5)
+        eid = envelope_id or f"env-{next(self._ts)}"
+        await self._sockets[-1].send_str(json.dumps({
+            "envelope_id": eid, "type": envelope_type, "payload": payload,
+            "accepts_response_payload": envelope_type != "events_api", "retry_attempt": 0}))
+        return eid
+
+    # -- Web API ---------------------------------------------------------------------------
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.read()
+        params: dict[str, Any] = dict(request.query)  # slack_sdk sends some args this way
+        if request.content_type == "application/json":
+            params.update(json.loads(raw or b"{}"))
+        elif raw:
+            params.update(parse_qsl(raw.decode()))
+            for key in ("blocks", "view"):
+                if isinstance(params.get(key), str):
+                    params[key] = json.loads(params[key])
+        if self.failures.get(method):
+            status, body, headers = self.failures[method].pop(0)
+            self.calls.append(Call(method, params, status, False))
+            self.changed.set()
+            return _json(body, status, headers)
+        body = self.answer(method, params, request)
+        self.calls.append(Call(method, params, 200, bool(body.get("ok"))))
+        self.changed.set()
+        return _json(body)
+
+    def answer(self, method: str, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM,
+                    "team": "Test", "user": "quizbot", "url": "https://test.slack.com/"}
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            return {"ok": True, "channel": p.get("channel"), "ts": ts,
+                    "message": {"text": p.get("text"), "ts": ts, "user": BOT_USER}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
+        if method == "reactions.add":
+            key = (str(p.get("channel")), str(p.get("timestamp")), str(p.get("name")))
+            if key in self.reactions:
+                return {"ok": False, "error": "already_reacted"}
+            self.reactions.add(key)
+            return {"ok": True}
+        if method == "users.info":
+            user = self.users.get(str(p.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False,
+                                                           "error": "user_not_found"}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
+        if method == "usergroups.users.list":
+            return {"ok": True, "users": self.groups.get(str(p.get("usergroup")), [])}
+        if method == "apps.connections.open":
+            host = request.host
+            return {"ok": True, "url": f"ws://{host}/socket"}
+        return {"ok": False, "error": "unknown_method"}
+
+    async def response_url(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        self.changed.set()
+        return web.Response(text="ok")
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        self.socket_connected.set()
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(msg.data))
+                self.changed.set()
+        return ws
+
+    def texts(self, method: str = "chat.postMessage") -> list[str]:
+        return [str(p.get("text", "")) for p in self.ok_calls(method)]
+
+
+def _json(body: dict[str, Any], status: int = 200,
+          headers: dict[str, str] | None = None) -> web.Response:
+    # Slack's real Content-Type; slack_sdk parses JSON by it.
+    return web.Response(text=json.dumps(body), status=status, headers=headers,
+                        content_type="application/json")
+
+
+@asynccontextmanager
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    app = web.Application()
+    app.router.add_route("*", "/api/{method}", fake.api)
+    app.router.add_post("/response/{rid}", fake.response_url)
+    app.router.add_get("/socket", fake.socket)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    fake.base_url = f"http://127.0.0.1:{port}"
+    try:
+        yield fake
+    finally:
+        for ws in fake._sockets:
+            await ws.close()
+        await runner.cleanup()
