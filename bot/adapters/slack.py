@@ -50,6 +50,19 @@ REACTIONS = {AnswerOutcome.RECORDED: "white_check_mark", AnswerOutcome.REPLACED:
              AnswerOutcome.LATE: "hourglass", AnswerOutcome.DUPLICATE: "white_check_mark"}
 VOTE_REACTIONS = {"+1", "thumbsup", "star", "clap", "raised_hands", "heart", "fire", "bulb"}
 COMMANDS = ("/quiz", "/leaderboard", "/quizstats", "/quizteam", "/quizadmin")
+#: bot events subscribed in deploy/slack-manifest.yml, and the handler each one feeds
+EVENTS = ("app_home_opened", "message.channels", "message.groups", "reaction_added")
+#: every bot scope the code needs, and why (deploy/slack-manifest.yml must match exactly)
+SCOPES = {
+    "chat:write": "chat.postMessage (questions, reveals), chat.postEphemeral (private replies)",
+    "reactions:write": "reactions.add: acknowledge a stored answer",
+    "reactions:read": "reaction_added events: peer votes",
+    "channels:history": "message.channels events: answers in public channel threads",
+    "groups:history": "message.groups events: answers in private channel threads",
+    "users:read": "users.info: display names and who is a workspace admin",
+    "usergroups:read": "usergroups.users.list: teams that follow a user group",
+    "commands": "the five slash commands",
+}
 ADMIN_HELP = """/quizadmin schedule HH:MM [Area/City] [8h] [mon-fri]: post a daily question here
 /quizadmin stop: stop the daily question here
 /quizadmin show: this channel's schedule
