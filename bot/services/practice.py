@@ -54,7 +54,8 @@ class PracticeService:
         self.rng = rng or random.Random()
         self.judge: Judge = judge or RubricJudge()
 
-    async def start(self, actor: Actor, topic_text: str = "") -> PracticeQuestion | Message:
+    async def start(self, actor: Actor, topic_text: str = "",
+                    level: str | None = None) -> PracticeQuestion | Message:
         """Pick a question the person has not practised recently (in the topic, if given)."""
         topic: str | None = None
         if topic_text.strip():
@@ -70,8 +71,14 @@ class PracticeService:
                     (q.topic, s) for q, s in
                     ((self.bank.get(qid), s) for qid, s in
                      await Answers(conn).graded_by_person(person.id)) if q is not None]
-                topic = self.weakest_topic(history)
-            pool = self.bank.in_topic(topic)
+                topic = self.weakest_topic(history, [
+                    t.id for t in self.bank.topics.values()
+                    if level is None or t.level.value == level])
+            pool = [q for q in self.bank.in_topic(topic)
+                    if level is None or q.level.value == level]
+            if not pool:
+                return reply(f"No {level} questions in {topic}",
+                             "Try another level, or leave the level out.")
             recent = set(await Practice(conn).recent_question_ids(person.id))
             fresh = [q for q in pool if q.id not in recent] or pool
             question = self.rng.choice(fresh)
@@ -83,7 +90,8 @@ class PracticeService:
             kind=MessageKind.QUESTION)
         return PracticeQuestion(attempt, question, message)
 
-    def weakest_topic(self, history: list[tuple[str, float]]) -> str:
+    def weakest_topic(self, history: list[tuple[str, float]],
+                      candidates: list[str] | None = None) -> str:
         """One of the three topics with the lowest average coverage; a topic never tried
         counts as 50%, so new topics come up too. Ties are broken at random."""
         sums: dict[str, list[float]] = {}
@@ -91,7 +99,8 @@ class PracticeService:
             sums.setdefault(t, []).append(score)
         def average(t: str) -> float:
             return sum(sums[t]) / len(sums[t]) if t in sums else UNTRIED_PRIOR
-        ranked = sorted(self.bank.topics, key=lambda t: (average(t), self.rng.random()))
+        pool = candidates or list(self.bank.topics)
+        ranked = sorted(pool, key=lambda t: (average(t), self.rng.random()))
         return self.rng.choice(ranked[:WEAKEST_POOL])
 
     async def answer(self, actor: Actor, attempt_id: int, text: str) -> Message:

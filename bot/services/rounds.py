@@ -38,6 +38,7 @@ from bot.storage.repositories import Answers, Events, People, Rounds, Scores, Su
 log = logging.getLogger(__name__)
 
 REMINDER_AHEAD = timedelta(hours=1)
+VOTING_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,6 +438,29 @@ class RoundService:
             await self.post_due(sub.id)
         await self.remind_due()
         await self.reveal_due()
+        await self.archive_due()
+
+    async def archive_due(self) -> None:
+        """Close the threads of rounds whose voting window has ended, on platforms that
+        have such a thing (Discord archives them; others do nothing)."""
+        now = self.clock.now()
+        async with self.db.reading() as conn:
+            rounds = await Rounds(conn).voting_closed(now - VOTING_WINDOW)
+        for rnd in rounds:
+            async with self.db.reading() as conn:
+                sub = await Subscriptions(conn).get(rnd.subscription_id)
+            platform = self.platforms.get(sub.channel.platform) if sub else None
+            if sub is None or platform is None or rnd.thread_id is None:
+                continue
+            archive = getattr(platform, "archive", None)
+            if archive is not None:
+                try:
+                    await archive(sub.channel, rnd.thread_id)
+                except PlatformError as exc:
+                    log.warning("archiving the thread of round %s failed: %s", rnd.id, exc)
+                    continue
+            async with self.db.transaction() as conn:
+                await Rounds(conn).mark_archived(rnd.id, now)
 
     def question(self, question_id: str) -> Question | None:
         return self.bank.get(question_id)

@@ -216,6 +216,18 @@ class Rounds(_Repo):
             (platform, workspace, to_db(start), to_db(end)))
         return [_round(r) for r in rows]
 
+    async def voting_closed(self, closed_before: datetime) -> list[Round]:
+        """Revealed rounds whose voting window ended and whose thread is still open."""
+        rows = await fetch_all(
+            self.conn, "SELECT * FROM rounds WHERE state=? AND archived_at IS NULL AND"
+            " revealed_at IS NOT NULL AND revealed_at <= ? AND thread_id IS NOT NULL",
+            (RoundState.REVEALED.value, to_db(closed_before)))
+        return [_round(r) for r in rows]
+
+    async def mark_archived(self, round_id: int, now: datetime) -> None:
+        await self.conn.execute("UPDATE rounds SET archived_at=? WHERE id=?",
+                                (to_db(now), round_id))
+
     async def claim_for_reveal(self, round_id: int) -> bool:
         """open -> revealing, exactly once: True only for the caller that moved it."""
         cur = await self.conn.execute("UPDATE rounds SET state=? WHERE id=? AND state=?",
@@ -587,3 +599,13 @@ class Teams(_Repo):
             row = await fetch_one(self.conn, "SELECT 1 FROM team_leads WHERE person_id=? AND"
                                   " team_id=?", (person_id, team_id))
         return row is not None
+
+
+class Meta(_Repo):
+    async def get(self, key: str) -> str | None:
+        row = await fetch_one(self.conn, "SELECT value FROM meta WHERE key=?", (key,))
+        return str(row[0]) if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        await self.conn.execute("INSERT INTO meta (key, value) VALUES (?,?) ON CONFLICT (key)"
+                                " DO UPDATE SET value=excluded.value", (key, value))

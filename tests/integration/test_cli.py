@@ -108,13 +108,13 @@ def test_questions_stats_json() -> None:
 def test_db_migrate_and_backup(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
     res = quizbot("db", "migrate", "--db", str(db))
-    assert res.returncode == 0 and "applied 1, 2, 3" in res.stdout
+    assert res.returncode == 0 and "applied 1, 2, 3, 4" in res.stdout
     res = quizbot("db", "migrate", "--db", str(db))
     assert "up to date" in res.stdout
     res = quizbot("db", "backup", str(tmp_path / "copy.db"), "--db", str(db))
     assert res.returncode == 0
     with sqlite3.connect(tmp_path / "copy.db") as conn:
-        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 3
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 4
 
 
 def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
