@@ -61,7 +61,34 @@ def _parser() -> argparse.ArgumentParser:
                       description="Copy the database with SQLite's online backup API.")
     b.add_argument("dest", type=Path)
     b.add_argument("--db", type=Path)
+    dc = sub.add_parser("discord", help="Discord helpers",
+                        description="Discord helpers.")
+    dcs = dc.add_subparsers(dest="action", metavar="ACTION", required=True)
+    inv = dcs.add_parser("invite-url", help="print the OAuth2 URL that adds the bot to a server",
+                         description="Print the OAuth2 URL (scopes bot and "
+                         "applications.commands, minimal permissions) that adds the bot to "
+                         "a server.")
+    inv.add_argument("--application-id", type=int,
+                     help="default: QUIZBOT_DISCORD_APPLICATION_ID, else read from the token")
     return p
+
+
+def _cmd_discord(args: argparse.Namespace) -> int:
+    from bot.adapters.discord import application_id_from_token, invite_url
+
+    settings = _settings()
+    app_id = args.application_id or settings.discord_application_id
+    if app_id is None and settings.discord_token is not None:
+        try:
+            app_id = application_id_from_token(settings.discord_token.get_secret_value())
+        except ValueError:
+            app_id = None
+    if app_id is None:
+        print("quizbot: give --application-id, or set QUIZBOT_DISCORD_APPLICATION_ID or "
+              "DISCORD_TOKEN", file=sys.stderr)
+        return 2
+    print(invite_url(app_id))
+    return 0
 
 
 def _settings(db: Path | None = None) -> Settings:
@@ -126,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "questions":
         return _cmd_questions(args)
+    if args.command == "discord":
+        return _cmd_discord(args)
     try:
         if args.command == "db":
             return asyncio.run(_cmd_db(args))

@@ -142,8 +142,17 @@ def make_adapters(core: Core, names: list[str]) -> list[Adapter]:
                 signing_secret=(s.slack_signing_secret.get_secret_value()
                                 if s.slack_signing_secret else None),
                 api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port))
+        elif name == "discord":
+            from bot.adapters.discord import DiscordAdapter
+
+            if s.discord_token is None:
+                raise ConfigError("Discord needs DISCORD_TOKEN.")
+            adapters.append(DiscordAdapter(
+                core, token=s.discord_token.get_secret_value(), guild_id=s.discord_guild_id,
+                sharded=s.discord_sharded, members_intent=s.discord_members_intent,
+                api_base=s.discord_api_base, gateway_url=s.discord_gateway_url))
         else:
-            raise ConfigError(f"the {name} adapter is not implemented yet")
+            raise ConfigError(f"there is no {name} adapter")
     return adapters
 
 

@@ -40,6 +40,16 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(
         None, validation_alias=_env("DISCORD_TOKEN", "QUIZBOT_DISCORD_TOKEN"))
+    discord_guild_id: int | None = Field(
+        None, description="development guild: commands sync there instantly")
+    discord_application_id: int | None = Field(
+        None, description="for invite-url (default: read from the token)")
+    discord_api_base: str | None = Field(None, description="REST base override, e.g. "
+                                         "http://127.0.0.1:PORT/api/v10 (proxies, tests)")
+    discord_gateway_url: str | None = Field(None, description="gateway URL override")
+    discord_sharded: bool = Field(False, description="run as an AutoShardedClient")
+    discord_members_intent: bool = Field(
+        False, description="privileged members intent: lets a team follow a role")
     slack_bot_token: SecretStr | None = Field(
         None, validation_alias=_env("SLACK_BOT_TOKEN", "QUIZBOT_SLACK_BOT_TOKEN"))
     slack_app_token: SecretStr | None = Field(

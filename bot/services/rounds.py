@@ -182,6 +182,15 @@ class RoundService:
             # The answer is safely stored; a missing tick is cosmetic.
             log.warning("acknowledging %s failed: %s", msg.message_id, exc)
 
+    async def channel_of_thread(self, platform: str, workspace: str,
+                                thread_id: str) -> ChannelRef | None:
+        """The subscribed channel a round thread belongs to (for platforms whose events
+        name only the thread)."""
+        async with self.db.reading() as conn:
+            sub_id = await Rounds(conn).subscription_of_thread(platform, workspace, thread_id)
+            sub = await Subscriptions(conn).get(sub_id) if sub_id is not None else None
+        return sub.channel if sub else None
+
     async def open_thread(self, channel: ChannelRef) -> str | None:
         """The thread of the channel's round that is open now, if any."""
         async with self.db.reading() as conn:

@@ -145,6 +145,14 @@ class Rounds(_Repo):
                               " AND local_date=?", (sub_id, local_date.isoformat()))
         return _round(row) if row else None
 
+    async def subscription_of_thread(self, platform: str, workspace: str,
+                                     thread_id: str) -> int | None:
+        row = await fetch_one(
+            self.conn, "SELECT r.subscription_id FROM rounds r JOIN subscriptions s ON"
+            " s.id = r.subscription_id WHERE r.thread_id=? AND s.platform=? AND s.workspace=?"
+            " LIMIT 1", (thread_id, platform, workspace))
+        return int(row[0]) if row else None
+
     async def by_thread(self, sub_id: int, thread_id: str) -> Round | None:
         row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE subscription_id=?"
                               " AND thread_id=?", (sub_id, thread_id))

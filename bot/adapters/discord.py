@@ -1,0 +1,561 @@
+"""The Discord adapter: a discord.py Client with an app-command tree, on the shared loop.
+
+It translates and nothing more. The daily question is an embed with a public thread created
+on it; thread replies are answers (this needs the privileged message-content intent); blind
+mode uses a button and a modal instead (no privileged intent). Buttons are DynamicItems, so
+they keep working after a restart. Slash commands defer at once when they may be slow, so
+every interaction is answered within Discord's 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.adapters.base import (
+    Actor,
+    IncomingMessage,
+    Message,
+    PlatformError,
+    Sent,
+    reply,
+)
+from bot.domain.periods import Period
+from bot.domain.questions import Level
+from bot.domain.rounds import AnswerOutcome
+from bot.domain.subscriptions import ChannelRef
+from bot.services.commands import CommandContext, CommandResult
+from bot.services.practice import PracticeQuestion
+from bot.storage.repositories import Meta
+
+if TYPE_CHECKING:
+    from bot.app import Core
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+ACK_EMOJI = {AnswerOutcome.RECORDED: "✅", AnswerOutcome.REPLACED: "✏️",
+             AnswerOutcome.LATE: "⌛", AnswerOutcome.DUPLICATE: "✅"}
+VOTE_EMOJI = {"👍", "⭐", "💡", "🔥", "❤️", "👏"}
+FIELD_LIMIT, EMBED_LIMIT, EMBEDS_PER_MESSAGE, FIELDS_PER_EMBED = 1024, 6000, 10, 25
+COLOR = 0x5865F2
+SCHEDULE_HELP = """/schedule set HH:MM [Area/City] [8h] [mon-fri]: post a daily question here
+/schedule stop · /schedule show · /schedule results [YYYY-MM-DD]
+/schedule topics a,b|all · /schedule levels intern,engineer|all · /schedule blind on|off
+/schedule award @person POINTS REASON · /schedule correct @person TOTAL REASON"""
+SCHEDULE_MAP = {"set": "subscribe", "stop": "unsubscribe", "show": "schedule",
+                "topics": "channel", "levels": "channel", "blind": "channel",
+                "award": "award", "correct": "correct", "results": "results"}
+#: the bot's permissions: read and post in channels and threads, start and archive threads,
+#: embed, react (acknowledgements)
+PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True,
+                                  send_messages_in_threads=True, create_public_threads=True,
+                                  manage_threads=True, embed_links=True, add_reactions=True,
+                                  read_message_history=True)
+
+
+def redirect(api_base: str | None, gateway_url: str | None) -> None:
+    """Point discord.py at another REST base / gateway (proxies and local fakes)."""
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def application_id_from_token(token: str) -> int:
+    """A bot token's first part is the base64 bot user id, which is the application id."""
+    head = token.split(".", 1)[0]
+    return int(base64.b64decode(head + "=" * (-len(head) % 4)).decode())
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS,
+                                   scopes=("bot", "applications.commands"))
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    out, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            out.append(line[:size])
+            line = line[size:]
+        if current and len(current) + len(line) + 1 > size:
+            out.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out or ["\u200b"]
+
+
+def _size(embed: discord.Embed) -> int:
+    return len(embed)
+
+
+def to_embeds(message: Message) -> list[discord.Embed]:
+    """A neutral Message as embeds, each within Discord's field and embed limits."""
+    embeds = [discord.Embed(title=message.title[:256] or None, color=COLOR)]
+    for section in message.sections:
+        for i, chunk in enumerate(_chunks(section.body, FIELD_LIMIT)):
+            name = (section.heading or "\u200b")[:240] + (" (cont.)" if i else "")
+            current = embeds[-1]
+            if len(current.fields) >= FIELDS_PER_EMBED or \
+                    _size(current) + len(name) + len(chunk) > EMBED_LIMIT - 300:
+                current = discord.Embed(color=COLOR)
+                embeds.append(current)
+            current.add_field(name=name, value=chunk, inline=False)
+    if message.attachment:
+        name, content = message.attachment
+        body = content[: FIELD_LIMIT - 20]
+        embeds[-1].add_field(name=name[:200], value=f"```\n{body}```", inline=False)
+    if message.footer:
+        embeds[-1].set_footer(text=message.footer[:2048])
+    return embeds
+
+
+def batches(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages: at most 10 per message and 6000 characters in total."""
+    out: list[list[discord.Embed]] = [[]]
+    total = 0
+    for embed in embeds:
+        if out[-1] and (len(out[-1]) >= EMBEDS_PER_MESSAGE or total + len(embed) > EMBED_LIMIT):
+            out.append([])
+            total = 0
+        out[-1].append(embed)
+        total += len(embed)
+    return out
+
+
+def definitions_hash(tree: app_commands.CommandTree[Any]) -> str:
+    payload = [cmd.to_dict(tree) for cmd in tree.get_commands()]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                   template=r"quizbot:answer:(?P<round>[0-9]+)"):
+    """The blind-mode "Answer privately" button of a daily question."""
+
+    def __init__(self, round_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Answer privately",
+                                           style=discord.ButtonStyle.primary,
+                                           custom_id=f"quizbot:answer:{round_id}"))
+        self.round_id = round_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str],
+                             ) -> AnswerButton:
+        return cls(int(match["round"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter: DiscordAdapter = interaction.client.adapter
+        await interaction.response.send_modal(BlindAnswerModal(adapter, self.round_id))
+
+
+class PracticeButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                     template=r"quizbot:practice:(?P<attempt>[0-9]+)"):
+    """The "Answer" button under a private /quiz question."""
+
+    def __init__(self, attempt_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Answer", style=discord.ButtonStyle.primary,
+                                           custom_id=f"quizbot:practice:{attempt_id}"))
+        self.attempt_id = attempt_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str],
+                             ) -> PracticeButton:
+        return cls(int(match["attempt"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter: DiscordAdapter = interaction.client.adapter
+        await interaction.response.send_modal(PracticeModal(adapter, self.attempt_id))
+
+
+class _AnswerModal(discord.ui.Modal):
+    answer: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Your answer", style=discord.TextStyle.paragraph, max_length=4000)
+
+
+class BlindAnswerModal(_AnswerModal, title="Answer privately"):
+    def __init__(self, adapter: DiscordAdapter, round_id: int) -> None:
+        super().__init__(custom_id=f"quizbot:blind:{round_id}")
+        self.adapter, self.round_id = adapter, round_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await self.adapter.blind_answer(interaction, self.round_id, str(self.answer.value))
+
+
+class PracticeModal(_AnswerModal, title="Practice answer"):
+    def __init__(self, adapter: DiscordAdapter, attempt_id: int) -> None:
+        super().__init__(custom_id=f"quizbot:practice-answer:{attempt_id}")
+        self.adapter, self.attempt_id = adapter, attempt_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        actor = self.adapter.actor_of(interaction.user, interaction.guild)
+        result = await self.adapter.core.practice.answer(actor, self.attempt_id,
+                                                         str(self.answer.value))
+        await self.adapter.followup(interaction, result)
+
+
+class QuizClient(discord.Client):
+    """The client; it knows its adapter, so buttons and modals can reach the core."""
+
+    def __init__(self, adapter: DiscordAdapter, *, intents: discord.Intents) -> None:
+        super().__init__(intents=intents, guild_ready_timeout=0.5,
+                         allowed_mentions=discord.AllowedMentions.none())
+        self.adapter = adapter
+        self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(AnswerButton, PracticeButton)
+        await self.adapter.sync_commands()
+
+
+class ShardedQuizClient(discord.AutoShardedClient, QuizClient):
+    """The same, sharded (QUIZBOT_DISCORD_SHARDED=true) for very large installs."""
+
+
+class DiscordAdapter:
+    name = PLATFORM
+
+    def __init__(self, core: Core, *, token: str, guild_id: int | None = None,
+                 sharded: bool = False, members_intent: bool = False,
+                 api_base: str | None = None, gateway_url: str | None = None) -> None:
+        self.core, self._token, self.guild_id = core, token, guild_id
+        redirect(api_base, gateway_url)
+        intents = discord.Intents.default()
+        intents.message_content = True
+        intents.members = members_intent
+        client_class = ShardedQuizClient if sharded else QuizClient
+        self.client: QuizClient = client_class(self, intents=intents)
+        self.sharded = sharded
+        self.ready = asyncio.Event()
+        self.client.event(self.on_ready)
+        self.client.event(self.on_message)
+        self.client.event(self.on_raw_message_edit)
+        self.client.event(self.on_raw_reaction_add)
+        build_commands(self)
+        core.platforms.register(self)
+        core.teams.directories[PLATFORM] = self
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        async with self.client:
+            await self.client.start(self._token)
+
+    async def stop(self) -> None:
+        await self.client.close()
+
+    async def on_ready(self) -> None:
+        self.ready.set()
+        log.info("Discord ready as %s in %d guild(s)", self.client.user,
+                 len(self.client.guilds))
+
+    async def sync_commands(self) -> None:
+        """Sync app commands only when their definitions changed since the last sync."""
+        tree = self.client.tree
+        guild = discord.Object(id=self.guild_id) if self.guild_id else None
+        if guild is not None:
+            tree.copy_global_to(guild=guild)
+        digest = definitions_hash(tree)
+        key = f"discord.commands.{self.guild_id or 'global'}"
+        async with self.core.db.reading() as conn:
+            known = await Meta(conn).get(key)
+        if known == digest:
+            log.info("Discord commands unchanged; not syncing")
+            return
+        await tree.sync(guild=guild)
+        async with self.core.db.transaction() as conn:
+            await Meta(conn).set(key, digest)
+
+    # -- people ----------------------------------------------------------------------------
+
+    def actor_of(self, user: discord.User | discord.Member,
+                 guild: discord.Guild | None) -> Actor:
+        admin = isinstance(user, discord.Member) and user.guild_permissions.manage_guild
+        return Actor(PLATFORM, str(guild.id if guild else 0), str(user.id),
+                     user.display_name[:80], is_admin=bool(admin))
+
+    async def group_members(self, workspace: str, group_id: str) -> list[Actor]:
+        """Members of a role (needs the members intent for a complete cache)."""
+        guild = self.client.get_guild(int(workspace))
+        role = guild.get_role(int(re.sub(r"\D", "", group_id) or 0)) if guild else None
+        if guild is None or role is None:
+            return []
+        return [self.actor_of(m, guild) for m in role.members if not m.bot]
+
+    async def _resolve(self, guild: discord.Guild | None, token: str) -> Actor | None:
+        m = re.fullmatch(r"<@!?([0-9]+)>", token.strip())
+        if not m or guild is None:
+            return None
+        member = guild.get_member(int(m.group(1)))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(m.group(1)))
+            except discord.HTTPException:
+                return Actor(PLATFORM, str(guild.id), m.group(1), m.group(1))
+        return self.actor_of(member, guild)
+
+    # -- ChatPlatform ----------------------------------------------------------------------
+
+    async def _channel(self, channel_id: str) -> Any:
+        ch = self.client.get_channel(int(channel_id))
+        return ch if ch is not None else await self.client.fetch_channel(int(channel_id))
+
+    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
+                   start_thread: bool = False) -> Sent:
+        try:
+            target = await self._channel(thread_id or channel.channel)
+            mentions = " ".join(f"<@{u}>" for u in message.mentions) or None
+            allowed = discord.AllowedMentions(users=[discord.Object(int(u))
+                                                     for u in message.mentions],
+                                              everyone=False, roles=False)
+            view = None
+            answer = [b for b in message.buttons if b.action.startswith("answer:")]
+            if answer:
+                view = discord.ui.View(timeout=None)
+                view.add_item(AnswerButton(int(answer[0].action.split(":", 1)[1])))
+            first: discord.Message | None = None
+            for i, group in enumerate(batches(to_embeds(message))):
+                kwargs: dict[str, Any] = {"embeds": group, "allowed_mentions": allowed}
+                if i == 0:
+                    kwargs["content"] = mentions
+                    if view is not None:
+                        kwargs["view"] = view
+                sent = await target.send(**kwargs)
+                first = first or sent
+            assert first is not None
+            if start_thread:
+                thread = await first.create_thread(name=message.title[:100] or "Answers",
+                                                   auto_archive_duration=1440)
+                return Sent(str(first.id), str(thread.id))
+            return Sent(str(first.id), thread_id or str(first.id))
+        except discord.HTTPException as exc:
+            retryable = exc.status >= 500 or exc.status == 429
+            raise PlatformError(f"Discord {exc.status}: {exc.text[:100]}",
+                                retryable=retryable) from None
+        except (TimeoutError, discord.DiscordException, OSError) as exc:
+            raise PlatformError(f"Discord: {type(exc).__name__}") from None
+
+    async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
+        if message.private:
+            return  # the modal's own response is the acknowledgement
+        where = self.client.get_partial_messageable(int(message.thread_id or
+                                                        message.channel.channel))
+        try:
+            await where.get_partial_message(int(message.message_id)).add_reaction(
+                ACK_EMOJI.get(outcome, "✅"))
+        except discord.HTTPException as exc:
+            raise PlatformError(f"add_reaction: {exc.status}") from None
+
+    async def archive(self, channel: ChannelRef, thread_id: str) -> None:
+        try:
+            thread = await self._channel(thread_id)
+            if isinstance(thread, discord.Thread):
+                await thread.edit(archived=True)
+        except discord.HTTPException as exc:
+            raise PlatformError(f"archive: {exc.status}") from None
+
+    # -- events ----------------------------------------------------------------------------
+
+    async def _parent(self, guild_id: int | None, channel: Any) -> ChannelRef | None:
+        if guild_id is None:
+            return None
+        if isinstance(channel, discord.Thread) and channel.parent_id:
+            return ChannelRef(PLATFORM, str(guild_id), str(channel.parent_id))
+        return await self.core.rounds.channel_of_thread(PLATFORM, str(guild_id),
+                                                        str(channel.id))
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None:
+            return
+        if not isinstance(message.channel, discord.Thread | discord.PartialMessageable):
+            return  # only replies in a question's thread are answers
+        parent = await self._parent(message.guild.id, message.channel)
+        if parent is None:
+            return
+        msg = IncomingMessage(self.actor_of(message.author, message.guild), parent,
+                              message.content, str(message.id),
+                              thread_id=str(message.channel.id), event_id=f"msg:{message.id}")
+        result = await self.core.rounds.record_answer(msg)
+        if result.reply is not None:
+            await self._tell(message.author, result.reply)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        data = payload.data
+        author = data.get("author") or {}
+        if author.get("bot") or payload.guild_id is None or "content" not in data:
+            return
+        guild = self.client.get_guild(payload.guild_id)
+        channel = self.client.get_channel(payload.channel_id) or \
+            self.client.get_partial_messageable(payload.channel_id)
+        parent = await self._parent(payload.guild_id, channel)
+        if parent is None:
+            return
+        member = guild.get_member(int(author["id"])) if guild else None
+        actor = self.actor_of(member, guild) if member else Actor(
+            PLATFORM, str(payload.guild_id), str(author["id"]),
+            str(author.get("global_name") or author.get("username") or author["id"]))
+        msg = IncomingMessage(actor, parent, str(data["content"]), str(payload.message_id),
+                              thread_id=str(payload.channel_id), edited=True,
+                              event_id=f"edit:{payload.message_id}:"
+                                       f"{data.get('edited_timestamp')}")
+        await self.core.rounds.record_answer(msg)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        me = self.client.user
+        if payload.guild_id is None or (me and payload.user_id == me.id) or \
+                str(payload.emoji) not in VOTE_EMOJI:
+            return
+        channel = self.client.get_channel(payload.channel_id) or \
+            self.client.get_partial_messageable(payload.channel_id)
+        parent = await self._parent(payload.guild_id, channel)
+        if parent is None:
+            return
+        guild = self.client.get_guild(payload.guild_id)
+        voter = self.actor_of(payload.member, guild) if payload.member else Actor(
+            PLATFORM, str(payload.guild_id), str(payload.user_id), str(payload.user_id))
+        result = await self.core.rounds.vote_for_message(voter, parent,
+                                                         str(payload.message_id))
+        if result is not None and payload.member is not None:
+            await self._tell(payload.member, result)
+
+    async def _tell(self, user: discord.User | discord.Member, message: Message) -> None:
+        """A private note by DM (Discord has no ephemeral replies to plain messages)."""
+        try:
+            await user.send(embeds=to_embeds(message)[:EMBEDS_PER_MESSAGE])
+        except discord.HTTPException as exc:
+            log.info("could not DM a user: %s", exc.status)
+
+    # -- interactions ----------------------------------------------------------------------
+
+    def context(self, interaction: discord.Interaction[Any]) -> CommandContext:
+        guild = interaction.guild
+        channel = interaction.channel
+        channel_id = channel.parent_id if isinstance(channel, discord.Thread) and \
+            channel.parent_id else interaction.channel_id
+        name = getattr(channel, "name", "") or ""
+        return CommandContext(self.actor_of(interaction.user, guild),
+                              ChannelRef(PLATFORM, str(guild.id if guild else 0),
+                                         str(channel_id)), name,
+                              lambda token: self._resolve(guild, token))
+
+    async def followup(self, interaction: discord.Interaction[Any], message: Message,
+                       view: discord.ui.View | None = None) -> None:
+        groups = batches(to_embeds(message))
+        for i, group in enumerate(groups):
+            kwargs: dict[str, Any] = {"embeds": group, "ephemeral": True}
+            if view is not None and i == len(groups) - 1:
+                kwargs["view"] = view
+            await interaction.followup.send(**kwargs)
+
+    async def run_command(self, interaction: discord.Interaction[Any], name: str,
+                          args: str = "") -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result: CommandResult = await self.core.commands.run(self.context(interaction), name,
+                                                             args)
+        await self.followup(interaction, result.message)
+
+    async def quiz(self, interaction: discord.Interaction[Any], topic: str,
+                   level: str | None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        ctx = self.context(interaction)
+        started = await self.core.practice.start(ctx.actor, topic, level)
+        if isinstance(started, PracticeQuestion):
+            view = discord.ui.View(timeout=None)
+            view.add_item(PracticeButton(started.attempt_id))
+            await self.followup(interaction, started.message, view)
+        else:
+            await self.followup(interaction, started)
+
+    async def blind_answer(self, interaction: discord.Interaction[Any], round_id: int,
+                           text: str) -> None:
+        ctx = self.context(interaction)
+        msg = IncomingMessage(ctx.actor, ctx.channel, text, f"modal:{interaction.id}",
+                              event_id=f"interaction:{interaction.id}", round_id=round_id)
+        result = await self.core.rounds.record_answer(msg)
+        if result.reply is not None:
+            note = result.reply
+        elif result.outcome is AnswerOutcome.NO_ROUND:
+            note = reply("That round is not open", "Nothing was recorded.")
+        else:
+            note = reply("Answer received", "It stays private until the reveal; answer again "
+                         "to replace it.")
+        await interaction.response.send_message(embeds=to_embeds(note), ephemeral=True)
+
+    async def topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        wanted = current.lower().strip()
+        topics = sorted(self.core.bank.topics.values(), key=lambda t: t.id)
+        hits = [t for t in topics if wanted in t.id or wanted in t.title.lower()]
+        return [app_commands.Choice(name=f"{t.title} ({t.level.value})", value=t.id)
+                for t in hits[:25]]
+
+
+def build_commands(adapter: DiscordAdapter) -> None:
+    """Define the slash commands on the adapter's tree (names and options are the UI)."""
+    tree = adapter.client.tree
+    levels = [app_commands.Choice(name=lv.value, value=lv.value) for lv in Level]
+    periods = [app_commands.Choice(name=p.value, value=p.value) for p in Period]
+
+    @tree.command(name="quiz", description="A practice question just for you, graded at once")
+    @app_commands.describe(topic="a topic (leave empty for one of your weakest)",
+                           level="only questions of this level")
+    @app_commands.choices(level=levels)
+    async def quiz(interaction: discord.Interaction[Any], topic: str = "",
+                   level: app_commands.Choice[str] | None = None) -> None:
+        await adapter.quiz(interaction, topic, level.value if level else None)
+
+    @quiz.autocomplete("topic")
+    async def quiz_topic(interaction: discord.Interaction[Any],
+                         current: str) -> list[app_commands.Choice[str]]:
+        return await adapter.topic_choices(current)
+
+    @tree.command(name="leaderboard", description="Standings, with your own rank")
+    @app_commands.describe(period="week, month or all time", team="a team's board",
+                           scope="channel (default), workspace or practice")
+    @app_commands.choices(period=periods, scope=[
+        app_commands.Choice(name=s, value=s) for s in ("channel", "workspace", "practice")])
+    async def leaderboard(interaction: discord.Interaction[Any],
+                          period: app_commands.Choice[str] | None = None, team: str = "",
+                          scope: app_commands.Choice[str] | None = None) -> None:
+        words = [period.value if period else "week"]
+        words += [f"team {team}"] if team else [scope.value] if scope else []
+        await adapter.run_command(interaction, "leaderboard", " ".join(words))
+
+    @tree.command(name="stats", description="Your streak, points and coverage by topic")
+    async def stats(interaction: discord.Interaction[Any]) -> None:
+        await adapter.run_command(interaction, "stats")
+
+    @tree.command(name="team", description="Teams and their reports (leads change them)")
+    @app_commands.describe(command="e.g. list | show NAME | create NAME | add NAME @person "
+                                   "| report NAME month | follow NAME @role")
+    async def team(interaction: discord.Interaction[Any], command: str = "help") -> None:
+        text = re.sub(r"<@&([0-9]+)>", r"\1", command)  # a role mention -> its id
+        await adapter.run_command(interaction, "team", text)
+
+    @tree.command(name="schedule",
+                  description="This channel's daily question: time, filters, blind mode (leads)")
+    @app_commands.describe(command="set 09:00 Europe/Paris 8h mon-fri | stop | show | "
+                                   "topics a,b | levels ... | blind on | award/correct")
+    @app_commands.default_permissions(manage_guild=True)
+    async def schedule(interaction: discord.Interaction[Any], command: str = "show") -> None:
+        sub, _, rest = command.strip().partition(" ")
+        target = SCHEDULE_MAP.get(sub.lower())
+        if target is None:
+            await interaction.response.send_message(SCHEDULE_HELP, ephemeral=True)
+            return
+        await adapter.run_command(interaction, target,
+                                  command.strip() if target == "channel" else rest)
