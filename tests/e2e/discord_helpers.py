@@ -1,0 +1,59 @@
+"""Running the real Discord adapter against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+import yarl
+
+from bot.adapters.discord import DiscordAdapter
+from bot.app import Core, build
+from bot.bank import QuestionBank
+from bot.clock import FixedClock
+from bot.config import Settings
+from tests.fakes.discord import FakeDiscord, fake_discord
+
+TOKEN = "OTAw.fake.discord-token-secret"  # base64("900") is the application id
+
+
+@dataclass
+class DiscordEnv:
+    fake: FakeDiscord
+    core: Core
+    adapter: DiscordAdapter
+
+    async def run(self, name: str, text: str = "", *, by: int = 21,
+                  option: str = "command") -> str:
+        """Invoke a slash command with one string option; returns what the person saw."""
+        options = [{"name": option, "type": 3, "value": text}] if text else []
+        inter = await self.fake.command(name, options, by=by)
+        await self.fake.wait_for(lambda: bool(self.fake.replies_to(inter)))
+        return "\n".join(self.fake.text_of(m) for m in self.fake.replies_to(inter))
+
+
+@asynccontextmanager
+async def discord_env(settings: Settings, clock: FixedClock,
+                      bank: QuestionBank) -> AsyncIterator[DiscordEnv]:
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    async with fake_discord() as fake:
+        core = await build(settings, clock=clock, bank=bank)
+        adapter = DiscordAdapter(core, token=TOKEN, api_base=fake.api, gateway_url=fake.gateway)
+        task = asyncio.create_task(adapter.run())
+        try:
+            await asyncio.wait_for(adapter.ready.wait(), 10)
+            yield DiscordEnv(fake, core, adapter)
+        finally:
+            await adapter.stop()
+            await asyncio.wait_for(task, 10)
+            await core.close()
+            discord.http.Route.BASE = base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(str(gateway))
+
+
+def option(name: str, value: Any, kind: int = 3, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": kind, "value": value, **extra}

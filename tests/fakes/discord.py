@@ -1,0 +1,366 @@
+"""A fake Discord on an ephemeral 127.0.0.1 port: the REST routes quizbot uses and a gateway.
+
+It records every REST call, keeps messages, threads and reactions the way Discord would show
+them, dispatches gateway events the test asks for, and can fail a route (429 with
+retry_after, or 500) to test retries. JSON replies carry exactly `application/json`
+(discord.py does not parse `application/json; charset=utf-8`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 900
+BOT_ID = 900
+GUILD_ID = 1000
+CHANNEL_ID = 2000
+OWNER_ID = 11          # the guild owner: has every permission, Manage Server included
+USERS = {OWNER_ID: "lead", 21: "alice", 22: "bob", 23: "carol"}
+
+
+def user(uid: int) -> dict[str, Any]:
+    return {"id": str(uid), "username": USERS.get(uid, f"user{uid}"),
+            "global_name": USERS.get(uid, f"user{uid}"), "discriminator": "0",
+            "avatar": None, "bot": uid == BOT_ID}
+
+
+def member(uid: int) -> dict[str, Any]:
+    return {"user": user(uid), "roles": [], "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False, "mute": False, "nick": None, "permissions": "0"}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+    status: int
+
+
+@dataclass
+class FakeDiscord:
+    port: int = 0
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    threads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    reactions: set[tuple[int, int, str]] = field(default_factory=set)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    dms: list[dict[str, Any]] = field(default_factory=list)
+    synced: list[Any] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(
+        default_factory=lambda: defaultdict(list))
+    identified: asyncio.Event = field(default_factory=asyncio.Event)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
+    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _ws: web.WebSocketResponse | None = None
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    # -- test controls ---------------------------------------------------------------------
+
+    def fail(self, key: str, status: int = 500, retry_after: float = 0.05) -> None:
+        """Fail the next call of ``key`` ("POST /channels/{id}/messages", ...)."""
+        body: dict[str, Any] = {"message": "boom", "code": 0}
+        if status == 429:
+            body = {"message": "You are being rate limited.", "retry_after": retry_after,
+                    "global": False}
+        self.failures[key].append((status, body))
+
+    def posts(self, channel_id: int) -> list[dict[str, Any]]:
+        return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
+
+    async def wait_for(self, condition: Callable[[], bool], seconds: float = 5.0) -> None:
+        """Wait for the bot's asynchronous work to reach the fake (real I/O, no deadline)."""
+        try:
+            async with asyncio.timeout(seconds):
+                while not condition():
+                    self.changed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.changed.wait(), 0.02)
+        except TimeoutError:
+            raise AssertionError("the fake Discord did not see the expected calls") from None
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await asyncio.wait_for(self.identified.wait(), 5)
+        assert self._ws is not None
+        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq),
+                                            "d": data}))
+
+    def message(self, channel_id: int, author: int, content: str,
+                message_id: int | None = None) -> dict[str, Any]:
+        mid = message_id or self.next_id()
+        return {"id": str(mid), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
+                "author": user(author), "member": {k: v for k, v in member(author).items()
+                                                   if k != "user"},
+                "content": content, "type": 0, "timestamp": "2026-11-23T09:10:00+00:00",
+                "edited_timestamp": None, "tts": False, "mention_everyone": False,
+                "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+                "pinned": False, "flags": 0, "components": []}
+
+    async def say(self, channel_id: int, author: int, content: str,
+                  message_id: int | None = None) -> dict[str, Any]:
+        msg = self.message(channel_id, author, content, message_id)
+        await self.dispatch("MESSAGE_CREATE", msg)
+        return msg
+
+    async def interact(self, itype: int, data: dict[str, Any], *, by: int = 21,
+                       channel_id: int = CHANNEL_ID,
+                       message: dict[str, Any] | None = None) -> dict[str, Any]:
+        iid = self.next_id()
+        payload: dict[str, Any] = {
+            "id": str(iid), "application_id": str(APP_ID), "type": itype, "data": data,
+            "guild_id": str(GUILD_ID), "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID),
+                        "name": "general", "position": 0, "permission_overwrites": []},
+            "member": member(by), "token": f"tok{iid}", "version": 1, "locale": "en-US",
+            "guild_locale": "en-US", "app_permissions": "0", "entitlements": [],
+            "authorizing_integration_owners": {}, "context": 0,
+            "attachment_size_limit": 8388608}
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def command(self, name: str, options: list[dict[str, Any]] | None = None,
+                      **kw: Any) -> dict[str, Any]:
+        return await self.interact(2, {"id": str(self.next_id()), "name": name, "type": 1,
+                                       "options": options or []}, **kw)
+
+    def callback_for(self, interaction: dict[str, Any]) -> dict[str, Any] | None:
+        return next((c for c in self.callbacks if c["id"] == interaction["id"]), None)
+
+    def replies_to(self, interaction: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the person saw: the callback's message and any follow-ups."""
+        out = [f["body"] for f in self.followups if f["token"] == interaction["token"]]
+        cb = self.callback_for(interaction)
+        if cb and cb["body"].get("data") and cb["body"]["type"] == 4:
+            out.insert(0, cb["body"]["data"])
+        return out
+
+    @staticmethod
+    def text_of(message: dict[str, Any]) -> str:
+        parts = [message.get("content") or ""]
+        for e in message.get("embeds") or []:
+            parts += [e.get("title") or "", e.get("description") or ""]
+            parts += [f"{f['name']}\n{f['value']}" for f in e.get("fields", [])]
+            parts.append((e.get("footer") or {}).get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    # -- REST ------------------------------------------------------------------------------
+
+    async def rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        raw = await request.read()
+        body: Any = None
+        if raw:
+            if request.content_type == "application/json":
+                body = json.loads(raw)
+            elif request.content_type.startswith("multipart/"):
+                body = _multipart_json(raw)
+        key = f"{request.method} {_template(path)}"
+        if self.failures.get(key):
+            status, payload = self.failures[key].pop(0)
+            self.calls.append(Call(request.method, path, body, status))
+            self.changed.set()
+            headers = {"Retry-After": str(payload.get("retry_after", 0)),
+                       "X-RateLimit-Scope": "user"} if status == 429 else {}
+            return _json(payload, status, headers)
+        self.calls.append(Call(request.method, path, body, 200))
+        result = await self.route(request.method, path, body or {}, request)
+        self.changed.set()
+        return result
+
+    async def route(self, method: str, path: str, body: dict[str, Any],
+                    request: web.Request) -> web.StreamResponse:
+        parts = path.strip("/").split("/")
+        if path == "/users/@me" and method == "GET":
+            return _json(user(BOT_ID))
+        if path == "/oauth2/applications/@me":
+            return _json({"id": str(APP_ID), "name": "quizbot", "description": "",
+                          "icon": None, "bot_public": True, "bot_require_code_grant": False,
+                          "owner": user(OWNER_ID), "verify_key": "00", "flags": 0})
+        if path in ("/gateway", "/gateway/bot"):
+            return _json({"url": self.gateway, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
+            self.synced.append(body)
+            return _json([{**c, "id": str(self.next_id()), "application_id": str(APP_ID),
+                           "version": "1", "default_member_permissions":
+                           c.get("default_member_permissions")} for c in body])
+        if parts[0] == "channels":
+            return await self._channels(method, parts, body)
+        if parts[0] == "interactions":
+            self.callbacks.append({"id": parts[1], "token": parts[2], "body": body})
+            data = body.get("data") or {}
+            msg = self._store(int(data.get("channel_id", CHANNEL_ID)), data) \
+                if body.get("type") == 4 else None
+            resp: dict[str, Any] = {"interaction": {"id": parts[1], "type": 2},
+                                    "resource": {"type": body.get("type")}}
+            if msg is not None:
+                resp["resource"]["message"] = msg
+            return _json(resp)
+        if parts[0] == "webhooks":
+            msg = self._store(CHANNEL_ID, body)
+            if method == "POST":
+                self.followups.append({"token": parts[2], "body": body})
+            return _json(msg)
+        if path == "/users/@me/channels":
+            return _json({"id": str(self.next_id()), "type": 1,
+                          "recipients": [user(int(body["recipient_id"]))]})
+        if parts[0] == "guilds" and parts[2] == "members":
+            return _json(member(int(parts[3])))
+        return _json({"message": f"no fake route for {method} {path}", "code": 0}, 404)
+
+    async def _channels(self, method: str, parts: list[str],
+                        body: dict[str, Any]) -> web.StreamResponse:
+        cid = int(parts[1])
+        if len(parts) == 2 and method == "GET":
+            if cid in self.threads:
+                return _json(self.threads[cid])
+            if cid == CHANNEL_ID:
+                return _json(_text_channel())
+            return _json({"id": str(cid), "type": 1, "recipients": [user(21)]})  # a DM
+        if len(parts) == 2 and method == "PATCH":
+            thread = self.threads[cid]
+            thread["thread_metadata"].update({k: v for k, v in body.items()
+                                              if k in ("archived", "locked")})
+            await self.dispatch("THREAD_UPDATE", thread)
+            return _json(thread)
+        if parts[2:] == ["messages"] and method == "POST":
+            if cid not in self.threads and cid != CHANNEL_ID:
+                self.dms.append(body)
+            return _json(self._store(cid, body))
+        if len(parts) == 5 and parts[4] == "threads" and method == "POST":
+            mid = int(parts[3])
+            thread = {"id": str(mid), "type": 11, "guild_id": str(GUILD_ID),
+                      "parent_id": str(cid), "name": body.get("name", ""), "owner_id": str(BOT_ID),
+                      "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
+                      "flags": 0, "thread_metadata": {
+                          "archived": False, "auto_archive_duration":
+                          body.get("auto_archive_duration", 1440), "locked": False,
+                          "archive_timestamp": "2026-11-23T09:00:00+00:00"}}
+            self.threads[mid] = thread
+            await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+            return _json(thread)
+        if len(parts) == 7 and parts[4] == "reactions" and method == "PUT":
+            self.reactions.add((cid, int(parts[3]), _unquote(parts[5])))
+            return web.Response(status=204)
+        return _json({"message": "no fake route", "code": 0}, 404)
+
+    def _store(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        mid = self.next_id()
+        msg = {**self.message(channel_id, BOT_ID, body.get("content") or "", mid),
+               "embeds": body.get("embeds") or [], "components": body.get("components") or [],
+               "flags": body.get("flags", 0)}
+        msg["author"] = user(BOT_ID)
+        self.messages[mid] = msg
+        return msg
+
+    async def gateway_ws(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            if frame["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11}))
+            elif frame["op"] == 2:
+                self._ws = ws
+                await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": {
+                    "v": 10, "user": user(BOT_ID), "session_id": "sess",
+                    "resume_gateway_url": self.gateway, "guilds": [
+                        {"id": str(GUILD_ID), "unavailable": True}],
+                    "application": {"id": str(APP_ID), "flags": 0}}}))
+                await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE",
+                                              "s": next(self._seq), "d": _guild()}))
+                self.identified.set()
+        return ws
+
+
+def _text_channel() -> dict[str, Any]:
+    return {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general",
+            "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}
+
+
+def _guild() -> dict[str, Any]:
+    return {"id": str(GUILD_ID), "name": "Test", "owner_id": str(OWNER_ID), "icon": None,
+            "unavailable": False, "member_count": len(USERS) + 1, "large": False,
+            "roles": [{"id": str(GUILD_ID), "name": "@everyone", "permissions": "1024",
+                       "position": 0, "color": 0, "hoist": False, "managed": False,
+                       "mentionable": False, "flags": 0},
+                      {"id": "3000", "name": "ml", "permissions": "0", "position": 1,
+                       "color": 0, "hoist": False, "managed": False, "mentionable": True,
+                       "flags": 0}],
+            "channels": [_text_channel()], "threads": [],
+            "members": [member(u) for u in (*USERS, BOT_ID)], "emojis": [], "stickers": [],
+            "features": [], "verification_level": 0, "default_message_notifications": 0,
+            "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0,
+            "preferred_locale": "en-US", "nsfw_level": 0, "system_channel_flags": 0,
+            "joined_at": "2026-01-01T00:00:00+00:00", "voice_states": [], "presences": []}
+
+
+def _template(path: str) -> str:
+    return "/".join("{id}" if p.isdigit() else p for p in path.split("/"))
+
+
+def _unquote(text: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(text)
+
+
+def _multipart_json(raw: bytes) -> Any:
+    """The payload_json part of a multipart body (discord.py sends files this way)."""
+    text = raw.decode("utf-8", "replace")
+    start = text.find("{")
+    end = text.rfind("}")
+    return json.loads(text[start:end + 1]) if start >= 0 else None
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json": discord.py does not parse it with "; charset=utf-8".
+    return web.Response(body=json.dumps(body).encode(), status=status,
+                        headers={**(headers or {}), "Content-Type": "application/json"})
+
+
+@asynccontextmanager
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    app = web.Application()
+    app.router.add_route("*", "/api/v10/{tail:.*}", fake.rest)
+    app.router.add_get("/gateway", fake.gateway_ws)
+    app.router.add_get("/gateway/", fake.gateway_ws)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    fake.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield fake
+    finally:
+        if fake._ws is not None:
+            await fake._ws.close()
+        await runner.cleanup()
