@@ -86,7 +86,7 @@ class PracticeService:
         message = Message(
             title="Practice question",
             sections=(Section(render.question_heading(question), question.prompt),),
-            footer="Your next message is your answer; the reference answer follows at once.",
+            footer="Answer it in your own words; the reference answer follows at once.",
             kind=MessageKind.QUESTION)
         return PracticeQuestion(attempt, question, message)
 

@@ -152,7 +152,7 @@ class FakeDiscord:
 
     def replies_to(self, interaction: dict[str, Any]) -> list[dict[str, Any]]:
         """What the person saw: the callback's message and any follow-ups."""
-        out = [f["body"] for f in self.followups if f["token"] == interaction["token"]]
+        out = [f["message"] for f in self.followups if f["token"] == interaction["token"]]
         cb = self.callback_for(interaction)
         if cb and cb["body"].get("data") and cb["body"]["type"] == 4:
             out.insert(0, cb["body"]["data"])
@@ -223,7 +223,7 @@ class FakeDiscord:
         if parts[0] == "webhooks":
             msg = self._store(CHANNEL_ID, body)
             if method == "POST":
-                self.followups.append({"token": parts[2], "body": body})
+                self.followups.append({"token": parts[2], "body": body, "message": msg})
             return _json(msg)
         if path == "/users/@me/channels":
             return _json({"id": str(self.next_id()), "type": 1,

@@ -72,9 +72,11 @@ def test_defaults_to_console_and_data_dir(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "quizbot.db").exists()
 
 
-def test_platforms_without_adapters_say_so() -> None:
-    res = quizbot("run", "--platform", "discord", "--db", ":memory:")
-    assert res.returncode == 2 and "not implemented yet" in res.stderr
+def test_platforms_without_tokens_say_what_to_set(tmp_path: Path) -> None:
+    res = quizbot("run", "--platform", "discord", "--db", ":memory:", cwd=tmp_path)
+    assert res.returncode == 2 and "Discord needs DISCORD_TOKEN" in res.stderr
+    res = quizbot("run", "--platform", "slack", "--db", ":memory:", cwd=tmp_path)
+    assert res.returncode == 2 and "SLACK_BOT_TOKEN" in res.stderr
 
 
 def test_questions_validate_names_every_bad_file_and_entry(tmp_path: Path) -> None:
