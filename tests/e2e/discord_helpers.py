@@ -37,12 +37,13 @@ class DiscordEnv:
 
 
 @asynccontextmanager
-async def discord_env(settings: Settings, clock: FixedClock,
-                      bank: QuestionBank) -> AsyncIterator[DiscordEnv]:
+async def discord_env(settings: Settings, clock: FixedClock, bank: QuestionBank, *,
+                      members_intent: bool = False) -> AsyncIterator[DiscordEnv]:
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     async with fake_discord() as fake:
         core = await build(settings, clock=clock, bank=bank)
-        adapter = DiscordAdapter(core, token=TOKEN, api_base=fake.api, gateway_url=fake.gateway)
+        adapter = DiscordAdapter(core, token=TOKEN, api_base=fake.api, gateway_url=fake.gateway,
+                                 members_intent=members_intent)
         task = asyncio.create_task(adapter.run())
         try:
             await asyncio.wait_for(adapter.ready.wait(), 10)

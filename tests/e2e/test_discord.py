@@ -213,3 +213,15 @@ def _filled(modal: dict[str, object], value: str) -> list[dict[str, object]]:
                 out.append({"type": 1, "components": [
                     {"type": 4, "custom_id": comp["custom_id"], "value": value}]})
     return out
+
+
+async def test_a_team_follows_a_discord_role(settings: Settings, clock: FixedClock,
+                                             sample_bank: QuestionBank) -> None:
+    from tests.fakes.discord import ROLE_ML
+
+    async with discord_env(settings, clock, sample_bank, members_intent=True) as env:
+        assert "Team ml created" in await env.run("team", "create ml", by=OWNER_ID)
+        followed = await env.run("team", f"follow ml <@&{ROLE_ML}>", by=OWNER_ID)
+        assert "2 member(s) from the group" in followed
+        shown = await env.run("team", "show ml", by=23)
+        assert "alice" in shown and "bob" in shown and "carol" not in shown.split("Leads")[0]

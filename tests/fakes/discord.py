@@ -34,8 +34,13 @@ def user(uid: int) -> dict[str, Any]:
             "avatar": None, "bot": uid == BOT_ID}
 
 
+ROLE_ML = 3000
+ROLE_MEMBERS = {21, 22}  # alice and bob have the "ml" role
+
+
 def member(uid: int) -> dict[str, Any]:
-    return {"user": user(uid), "roles": [], "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00",
+    roles = [str(ROLE_ML)] if uid in ROLE_MEMBERS else []
+    return {"user": user(uid), "roles": roles, "flags": 0, "joined_at": "2026-01-01T00:00:00+00:00",
             "deaf": False, "mute": False, "nick": None, "permissions": "0"}
 
 
@@ -311,7 +316,7 @@ def _guild() -> dict[str, Any]:
             "roles": [{"id": str(GUILD_ID), "name": "@everyone", "permissions": "1024",
                        "position": 0, "color": 0, "hoist": False, "managed": False,
                        "mentionable": False, "flags": 0},
-                      {"id": "3000", "name": "ml", "permissions": "0", "position": 1,
+                      {"id": str(ROLE_ML), "name": "ml", "permissions": "0", "position": 1,
                        "color": 0, "hoist": False, "managed": False, "mentionable": True,
                        "flags": 0}],
             "channels": [_text_channel()], "threads": [],
