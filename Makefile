@@ -36,3 +36,6 @@ schema: $(VENV)/.run-deps
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+bench: $(VENV)/.dev-deps
+	$(BIN)/python bench/run.py

@@ -1,0 +1,1 @@
+"""Performance benchmarks (`make bench`): each figure beside the limit it chases."""
