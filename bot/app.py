@@ -17,7 +17,7 @@ from typing import Protocol
 
 from bot.adapters.base import Actor, Platforms
 from bot.bank import QuestionBank, load_bank
-from bot.clock import Clock, OffsetClock, SystemClock
+from bot.clock import Clock, FileClock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.domain.parsing import WEEKDAYS, parse_duration, parse_time_of_day
 from bot.domain.subscriptions import ChannelRef, Subscription
@@ -90,7 +90,7 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     platforms = Platforms()
     judge = make_judge(settings)
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge)
-    scheduler = Scheduler(rounds)
+    scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds)
     teams = TeamService(db, clock)
     subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
                                         is_lead=teams.is_lead)
@@ -164,7 +164,9 @@ async def run(settings: Settings, platforms: list[str], *, user: str | None = No
     """Run the chosen adapters until they stop; returns the process exit code."""
     if platforms == ["console"]:
         return await run_console(settings, user)
-    core = await build(settings, clock=SystemClock())
+    clock: Clock = FileClock(settings.fake_time_file) if settings.fake_time_file \
+        else SystemClock()
+    core = await build(settings, clock=clock)
     try:
         try:
             adapters = make_adapters(core, platforms)

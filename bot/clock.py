@@ -49,3 +49,22 @@ class FixedClock:
 
     def set(self, moment: datetime) -> None:
         self.current = moment
+
+
+class FileClock:
+    """Time read from a file holding an ISO-8601 instant (real time while it is absent).
+
+    For driving a real quizbot process in tests and demos (QUIZBOT_FAKE_TIME_FILE): the
+    harness writes the file; the process never sleeps waiting for a deadline."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._real = SystemClock()
+
+    def now(self) -> datetime:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                text = f.read().strip()
+            return datetime.fromisoformat(text).astimezone(UTC) if text else self._real.now()
+        except (OSError, ValueError):
+            return self._real.now()

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     window: str = Field("8h", description="default answer window")
     seed: str = Field("quizbot", description="seed for question selection")
     log_level: str = "WARNING"
+    sweep_seconds: float = Field(60.0, gt=0, le=3600,
+                                 description="how often the sweeper catches up")
+    fake_time_file: str | None = Field(
+        None, description="tests and demos only: read the current time from this file")
 
     judge: Literal["rubric", "llm"] = Field("rubric", description="who grades answers")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible API base, e.g. "

@@ -32,8 +32,9 @@ def cron_for(sub: Subscription) -> CronTrigger:
 
 
 class Scheduler:
-    def __init__(self, rounds: RoundService) -> None:
+    def __init__(self, rounds: RoundService, *, sweep_seconds: float = SWEEP_SECONDS) -> None:
         self.rounds = rounds
+        self.sweep_seconds = sweep_seconds
         self._aps: AsyncIOScheduler | None = None
 
     @property
@@ -43,9 +44,9 @@ class Scheduler:
     def start(self, subscriptions: list[Subscription]) -> None:
         """Start inside the running event loop (APScheduler binds to it)."""
         self._aps = AsyncIOScheduler(timezone=UTC)
-        self._aps.add_job(self.sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweeper",
+        self._aps.add_job(self.sweep_job, "interval", seconds=self.sweep_seconds, id="sweeper",
                           replace_existing=True, coalesce=True, max_instances=1,
-                          misfire_grace_time=SWEEP_SECONDS)
+                          misfire_grace_time=max(1, int(self.sweep_seconds)))
         for sub in subscriptions:
             self.subscription_changed(sub)
         self._aps.start()

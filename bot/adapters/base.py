@@ -47,6 +47,9 @@ class Message:
     mentions: tuple[str, ...] = ()
     #: (file name, content) for exports; adapters upload it or print it
     attachment: tuple[str, str] | None = None
+    #: a stable identity ("round:12:question") adapters attach where the platform allows,
+    #: so a retried post can find the one that already went out (see find_sent)
+    key: str = ""
 
     def text(self) -> str:
         parts = [f"**{self.title}**"] if self.title else []
@@ -123,6 +126,15 @@ class ChatPlatform(Protocol):
         """Tell the author their answer is stored; called only after the commit. A private
         answer (``message.private``) has no public message to react to."""
         ...
+
+
+class FindsSent(Protocol):
+    """Optional: platforms that can look up a post by its Message.key. Before retrying a post
+    that may already have gone out (the process died between the platform's reply and our
+    commit), the core asks, and adopts the post it finds instead of posting twice."""
+
+    async def find_sent(self, channel: ChannelRef, key: str,
+                        thread_id: str | None = None) -> Sent | None: ...
 
 
 class Platforms:

@@ -57,8 +57,9 @@ SCOPES = {
     "chat:write": "chat.postMessage (questions, reveals), chat.postEphemeral (private replies)",
     "reactions:write": "reactions.add: acknowledge a stored answer",
     "reactions:read": "reaction_added events: peer votes",
-    "channels:history": "message.channels events: answers in public channel threads",
-    "groups:history": "message.groups events: answers in private channel threads",
+    "channels:history": "message.channels events (answers in threads); conversations.history"
+                        " and .replies: find a post an interrupted attempt made",
+    "groups:history": "the same in private channels",
     "users:read": "users.info: display names and who is a workspace admin",
     "usergroups:read": "usergroups.users.list: teams that follow a user group",
     "commands": "the five slash commands",
@@ -72,6 +73,7 @@ ADMIN_HELP = """/quizadmin schedule HH:MM [Area/City] [8h] [mon-fri]: post a dai
 ADMIN_MAP = {"schedule": "subscribe", "stop": "unsubscribe", "show": "schedule",
              "topics": "channel", "levels": "channel", "blind": "channel", "award": "award",
              "correct": "correct", "results": "results"}
+METADATA_EVENT = "quizbot_post"
 SECTION_LIMIT = 2900      # Block Kit section text is capped at 3000 characters
 MAX_BLOCKS = 50
 USER_TTL = 600.0
@@ -261,9 +263,11 @@ class SlackAdapter:
     async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
                    start_thread: bool = False) -> Sent:
         try:
+            metadata = {"event_type": METADATA_EVENT,
+                        "event_payload": {"key": message.key}} if message.key else None
             resp = await self.client.chat_postMessage(
                 channel=channel.channel, text=fallback_text(message), blocks=to_blocks(message),
-                thread_ts=thread_id, unfurl_links=False, unfurl_media=False)
+                thread_ts=thread_id, unfurl_links=False, unfurl_media=False, metadata=metadata)
         except SlackApiError as exc:
             error = slack_error(exc)
             retryable = exc.response.status_code in (429, 500, 502, 503, 504) or \
@@ -273,6 +277,27 @@ class SlackAdapter:
             raise PlatformError(f"chat.postMessage: {type(exc).__name__}") from None
         ts = str(resp["ts"])
         return Sent(ts, thread_id or ts)
+
+    async def find_sent(self, channel: ChannelRef, key: str,
+                        thread_id: str | None = None) -> Sent | None:
+        """A post carrying ``key`` in its metadata, among the channel's (or thread's) recent
+        messages: what an attempt interrupted before our commit may have posted."""
+        try:
+            if thread_id:
+                resp = await self.client.conversations_replies(
+                    channel=channel.channel, ts=thread_id, limit=200, include_all_metadata=True)
+            else:
+                resp = await self.client.conversations_history(
+                    channel=channel.channel, limit=100, include_all_metadata=True)
+        except SlackApiError as exc:
+            raise PlatformError(f"history lookup: {slack_error(exc)}") from None
+        for msg in resp.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and \
+                    (meta.get("event_payload") or {}).get("key") == key:
+                ts = str(msg["ts"])
+                return Sent(ts, thread_id or ts)
+        return None
 
     async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
         if message.private:

@@ -32,7 +32,7 @@ def daily_question(q: Question, rnd: Round, sub: Subscription) -> Message:
         title=f"Daily question for {rnd.local_date.isoformat()}",
         sections=(Section(question_heading(q), q.prompt), Section("", how)),
         footer=f"Answers close {local_time(rnd.deadline, sub.timezone)}.",
-        kind=MessageKind.QUESTION,
+        kind=MessageKind.QUESTION, key=f"round:{rnd.id}:question",
         buttons=(Button(f"answer:{rnd.id}", "Answer privately"),) if sub.blind else ())
 
 
@@ -86,6 +86,7 @@ def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequenc
         sections.append(Section("Late (kept, not scored)", ", ".join(late)))
     return Message(title=f"Reveal: daily question for {rnd.local_date.isoformat()}",
                    sections=tuple(sections), kind=MessageKind.REVEAL,
+                   key=f"round:{rnd.id}:reveal",
                    footer="Vote for an answer you learned from: /vote NAME (3 votes each).")
 
 

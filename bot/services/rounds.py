@@ -12,7 +12,16 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.adapters.base import Actor, IncomingMessage, Message, PlatformError, Platforms, reply
+from bot.adapters.base import (
+    Actor,
+    ChatPlatform,
+    IncomingMessage,
+    Message,
+    PlatformError,
+    Platforms,
+    Sent,
+    reply,
+)
 from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.grading import Grade, grade
@@ -101,10 +110,13 @@ class RoundService:
             log.error("round %s cannot be posted (platform or question missing)", rnd.id)
             return rnd
         async with self.db.transaction() as conn:
-            await Rounds(conn).count_post_attempt(rnd.id)
+            earlier_attempts = await Rounds(conn).count_post_attempt(rnd.id)
+        message = render.daily_question(question, rnd, sub)
         try:
-            sent = await platform.send(sub.channel, render.daily_question(question, rnd, sub),
-                                       start_thread=True)
+            sent = await self._find_sent(platform, sub.channel, message.key) \
+                if earlier_attempts else None
+            if sent is None:
+                sent = await platform.send(sub.channel, message, start_thread=True)
         except PlatformError as exc:
             log.warning("posting round %s failed (%s); the sweeper will retry", rnd.id, exc)
             return rnd
@@ -225,6 +237,7 @@ class RoundService:
             sub = await Subscriptions(conn).get(rnd.subscription_id) if rnd else None
             if rnd is None or sub is None or not self._running(sub):
                 return False
+            resumed = rnd.state is RoundState.REVEALING  # an earlier attempt may have posted
             if rnd.state is RoundState.OPEN and not await Rounds(conn).claim_for_reveal(rnd.id):
                 return False
             if rnd.state not in (RoundState.OPEN, RoundState.REVEALING):
@@ -256,13 +269,32 @@ class RoundService:
         late = [a.person.display_name for a in answers if a.late]
         message = render.reveal(question, rnd, lines, late, blind=sub.blind)
         try:
-            sent = await platform.send(sub.channel, message, thread_id=rnd.thread_id)
+            sent = await self._find_sent(platform, sub.channel, message.key, rnd.thread_id) \
+                if resumed else None
+            if sent is None:
+                sent = await platform.send(sub.channel, message, thread_id=rnd.thread_id)
         except PlatformError as exc:
             log.warning("reveal of round %s failed (%s); the sweeper will retry", rnd.id, exc)
             return False
         async with self.db.transaction() as conn:
             await Rounds(conn).mark_revealed(rnd.id, sent.message_id, self.clock.now())
         return True
+
+    @staticmethod
+    async def _find_sent(platform: ChatPlatform, channel: ChannelRef, key: str,
+                         thread_id: str | None = None) -> Sent | None:
+        """The post an earlier, interrupted attempt made, if the platform can tell."""
+        finder = getattr(platform, "find_sent", None)
+        if finder is None:
+            return None
+        try:
+            found: Sent | None = await finder(channel, key, thread_id)
+        except PlatformError as exc:
+            log.warning("looking up an earlier post failed (%s); posting again", exc)
+            return None
+        if found is not None:
+            log.info("adopting the post an interrupted attempt made (%s)", key)
+        return found
 
     async def judge_answer(self, question: Question, text: str) -> Grade:
         try:

@@ -176,9 +176,12 @@ class Rounds(_Repo):
             (RoundState.OPEN.value, message_id, thread_id, to_db(now), round_id,
              RoundState.POSTING.value))
 
-    async def count_post_attempt(self, round_id: int) -> None:
-        await self.conn.execute("UPDATE rounds SET post_attempts = post_attempts + 1 WHERE id=?",
-                                (round_id,))
+    async def count_post_attempt(self, round_id: int) -> int:
+        """Count one more attempt to post; returns how many attempts came before this one."""
+        rows = await self.conn.execute_fetchall(
+            "UPDATE rounds SET post_attempts = post_attempts + 1 WHERE id=?"
+            " RETURNING post_attempts", (round_id,))
+        return int(next(iter(rows))[0]) - 1
 
     async def in_state(self, state: RoundState) -> list[Round]:
         rows = await fetch_all(self.conn, "SELECT * FROM rounds WHERE state=? ORDER BY id",

@@ -26,6 +26,7 @@ class MemoryPlatform:
     posts: list[Post] = field(default_factory=list)
     acks: list[tuple[str, AnswerOutcome]] = field(default_factory=list)
     fail_next_sends: int = 0
+    deliver_then_fail: int = 0   # the post goes out, then the reply is lost (a timeout)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
@@ -36,7 +37,15 @@ class MemoryPlatform:
         mid = f"m{next(self._ids)}"
         sent = Sent(mid, thread_id or (f"t-{mid}" if start_thread else mid))
         self.posts.append(Post(channel, message, thread_id, sent))
+        if self.deliver_then_fail > 0:
+            self.deliver_then_fail -= 1
+            raise PlatformError("timed out after the platform accepted the post")
         return sent
+
+    async def find_sent(self, channel: ChannelRef, key: str,
+                        thread_id: str | None = None) -> Sent | None:
+        return next((p.sent for p in self.posts if p.message.key == key and
+                     p.channel == channel), None)
 
     async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
         self.acks.append((message.message_id, outcome))

@@ -41,6 +41,7 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(
         default_factory=lambda: defaultdict(list))
     reactions: set[tuple[str, str, str]] = field(default_factory=set)
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -116,8 +117,21 @@ class FakeSlack:
                     "team": "Test", "user": "quizbot", "url": "https://test.slack.com/"}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": p.get("channel"), "ts": ts,
-                    "message": {"text": p.get("text"), "ts": ts, "user": BOT_USER}}
+            meta = p.get("metadata")
+            msg = {"text": p.get("text"), "ts": ts, "user": BOT_USER,
+                   "thread_ts": p.get("thread_ts"),
+                   "metadata": json.loads(meta) if isinstance(meta, str) else meta}
+            self.posted.setdefault(str(p.get("channel")), []).append(msg)
+            return {"ok": True, "channel": p.get("channel"), "ts": ts, "message": msg}
+        if method == "conversations.history":
+            msgs = [m for m in self.posted.get(str(p.get("channel")), [])
+                    if not m.get("thread_ts")]
+            return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+        if method == "conversations.replies":
+            root = str(p.get("ts"))
+            msgs = [m for m in self.posted.get(str(p.get("channel")), [])
+                    if m["ts"] == root or m.get("thread_ts") == root]
+            return {"ok": True, "messages": msgs, "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "reactions.add":

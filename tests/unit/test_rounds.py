@@ -196,3 +196,29 @@ async def test_a_missed_post_is_made_while_its_window_is_open(core: Core, clock:
     assert len(memory.questions) == 1  # that day's window closed: not posted late
     assert len(memory.reveals) == 1     # but the earlier round was revealed
     assert sub.id
+
+
+async def test_a_post_delivered_before_a_failure_is_adopted_not_repeated(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    memory.deliver_then_fail = 1
+    rnd = await core.rounds.post_due(sub.id)
+    assert rnd is not None and rnd.state is RoundState.POSTING
+    assert len(memory.questions) == 1          # it did go out
+    await core.rounds.sweep()                  # the retry finds it instead of re-posting
+    assert len(memory.questions) == 1
+    async with core.db.reading() as conn:
+        adopted = await Rounds(conn).get(rnd.id)
+    assert adopted and adopted.state is RoundState.OPEN
+    assert adopted.thread_id == memory.questions[0].sent.thread_id
+    # the same for the reveal
+    await core.rounds.record_answer(answer(adopted.thread_id or "", "x"))
+    clock.set(datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
+    memory.deliver_then_fail = 1
+    await core.rounds.sweep()
+    await core.rounds.sweep()
+    assert len(memory.reveals) == 1
+    async with core.db.reading() as conn:
+        done = await Rounds(conn).get(rnd.id)
+    assert done and done.state is RoundState.REVEALED
