@@ -39,3 +39,6 @@ clean:
 
 bench: $(VENV)/.dev-deps
 	$(BIN)/python bench/run.py
+
+soak: $(VENV)/.dev-deps
+	QUIZBOT_CRASH_KILLS=300 $(BIN)/pytest tests/reliability -q -s

@@ -47,6 +47,7 @@ class FakeSlack:
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    connections: int = 0
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -163,7 +164,9 @@ class FakeSlack:
         await ws.prepare(request)
         self._sockets.append(ws)
         await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        self.connections += 1
         self.socket_connected.set()
+        self.changed.set()
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 self.socket_acks.append(json.loads(msg.data))
