@@ -86,7 +86,7 @@ class Core:
 
 async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None = None) -> Core:
     bank = bank if bank is not None else load_bank(settings.questions_dir)
-    db = await Database.open(settings.db)
+    db = await Database.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
     platforms = Platforms()
     judge = make_judge(settings)
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge)

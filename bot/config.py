@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     window: str = Field("8h", description="default answer window")
     seed: str = Field("quizbot", description="seed for question selection")
     log_level: str = "WARNING"
+    db_busy_timeout_ms: int = Field(5000, ge=0, le=600_000,
+                                    description="how long a write waits for a lock")
     sweep_seconds: float = Field(60.0, gt=0, le=3600,
                                  description="how often the sweeper catches up")
     fake_time_file: str | None = Field(

@@ -57,6 +57,7 @@ class AnswerOutcome(StrEnum):
     DUPLICATE = "duplicate"  # an event already handled: nothing changed
     REJECTED = "rejected"    # bad input: nothing stored
     NO_ROUND = "no-round"    # not in a round's thread
+    FAILED = "failed"        # the database could not store it: nothing kept, not acknowledged
 
 
 MAX_ANSWER_CHARS = 4000

@@ -6,6 +6,7 @@ command name and its argument text, so the rules and the wording of replies live
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +31,9 @@ from bot.services.reports import ReportService
 from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService, describe
 from bot.services.teams import NOT_A_LEAD, TeamService, describe_team
+from bot.storage.db import StorageError
+
+log = logging.getLogger(__name__)
 
 
 def _period(word: str) -> Period:
@@ -113,6 +117,10 @@ class Commands:
         except InputError as exc:
             usage = HELP.get(name, "")
             return CommandResult(reply("I could not read that", f"{exc}\nUsage: {usage}"))
+        except StorageError as exc:
+            log.error("/%s failed in storage: %s", name, exc)
+            return CommandResult(reply("Something went wrong on my side",
+                                       "Nothing was changed. Please try again in a minute."))
         return result
 
     def help_text(self) -> str:

@@ -41,7 +41,7 @@ from bot.domain.selection import pick_question
 from bot.domain.subscriptions import ChannelRef, Slot, Subscription
 from bot.services import render
 from bot.services.judging import Judge, RubricJudge
-from bot.storage.db import Database
+from bot.storage.db import Database, StorageError
 from bot.storage.repositories import Answers, Events, People, Rounds, Scores, Subscriptions
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,24 @@ class RoundService:
                 "That answer is too long",
                 f"Answers are limited to {MAX_ANSWER_CHARS:,} characters (yours has "
                 f"{len(text):,}). Trim it and send it again; nothing was recorded."))
+        try:
+            outcome = await self._store_answer(msg, text)
+        except StorageError as exc:
+            log.error("could not store an answer: %s", exc)
+            return AnswerResult(AnswerOutcome.FAILED, reply(
+                "I couldn't save that answer just now",
+                "Nothing was recorded. Please send it again in a minute."))
+        if isinstance(outcome, AnswerResult):
+            return outcome
+        await self._acknowledge(msg, outcome)
+        if outcome is AnswerOutcome.LATE:
+            return AnswerResult(outcome, reply(
+                "Answer kept, but late", "The deadline had passed, so it earns no points. "
+                "It is still saved, and the reference answer is in the thread."))
+        return AnswerResult(outcome)
+
+    async def _store_answer(self, msg: IncomingMessage,
+                            text: str) -> AnswerOutcome | AnswerResult:
         now = self.clock.now()
         async with self.db.transaction() as conn:
             sub = await Subscriptions(conn).for_channel(msg.channel)
@@ -177,12 +195,7 @@ class RoundService:
                 else:
                     await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
                     outcome = AnswerOutcome.LATE
-        await self._acknowledge(msg, outcome)
-        if outcome is AnswerOutcome.LATE:
-            return AnswerResult(outcome, reply(
-                "Answer kept, but late", "The deadline had passed, so it earns no points. "
-                "It is still saved, and the reference answer is in the thread."))
-        return AnswerResult(outcome)
+        return outcome
 
     async def _acknowledge(self, msg: IncomingMessage, outcome: AnswerOutcome) -> None:
         platform = self.platforms.get(msg.channel.platform)

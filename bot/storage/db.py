@@ -8,6 +8,7 @@ whole duration (``async with db.transaction()`` or ``async with db.reading()``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,11 @@ from typing import Any
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+
+
+class StorageError(RuntimeError):
+    """The database could not do a unit of work (locked too long, disk full, read-only).
+    Nothing of the unit was kept; the caller tells the person and does not acknowledge."""
 
 
 class SchemaTooNewError(RuntimeError):
@@ -75,16 +81,19 @@ class Database:
         self.lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+    async def open(cls, path: str | Path, *, migrate: bool = True,
+                   busy_timeout_ms: int = BUSY_TIMEOUT_MS, read_only: bool = False) -> Database:
         path = str(path)
-        if path != ":memory:":
+        if path != ":memory:" and not read_only:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        target = f"file:{path}?mode=ro" if read_only else path
+        conn = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            if not read_only:
+                await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await db.check_version()
@@ -142,15 +151,24 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction (BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any error)."""
+        """A write transaction (BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any error). SQLite's
+        operational failures (locked past the busy timeout, disk full, read-only file)
+        surface as StorageError with nothing of the unit kept."""
         async with self.lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"cannot start a write: {exc}") from exc
             try:
                 yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await self.conn.execute("COMMIT")
+            except BaseException as exc:
+                if self.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise StorageError(str(exc)) from exc
                 raise
-            await self.conn.execute("COMMIT")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -292,3 +292,23 @@ async def test_socket_mode_end_to_end(settings: Settings, clock: FixedClock,
             a.get("envelope_id") for a in fake.socket_acks})
         async with env.core.db.reading() as conn:
             assert len(await Answers(conn).for_round(rnd.id)) == 1
+
+
+async def test_ok_false_and_dropped_connections_are_retried_without_duplicates(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+    async with slack_env(settings, clock, sample_bank) as env:
+        fake = env.fake
+        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
+        await env.last_response(1)
+        sub = await env.core.subscriptions.get(CHANNEL)
+        assert sub is not None
+        fake.fail("chat.postMessage", 200, error="channel_not_found")  # ok: false
+        clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+        await env.core.rounds.sweep()
+        assert fake.ok_calls("chat.postMessage") == []
+        fake.fail("chat.postMessage", 0)  # then the connection drops mid-request
+        await env.core.rounds.sweep()      # the connection-error handler retries at once
+        await env.core.rounds.sweep()
+        assert len(fake.ok_calls("chat.postMessage")) == 1
+        statuses = [c.status for c in fake.all_calls("chat.postMessage")]
+        assert statuses == [200, 0, 200]  # ok:false, dropped, posted

@@ -106,6 +106,10 @@ class FakeSlack:
             status, body, headers = self.failures[method].pop(0)
             self.calls.append(Call(method, params, status, False))
             self.changed.set()
+            if status == 0:  # the connection drops before any reply
+                assert request.transport is not None
+                request.transport.close()
+                raise ConnectionResetError("dropped by the fake")
             return _json(body, status, headers)
         body = self.answer(method, params, request)
         self.calls.append(Call(method, params, 200, bool(body.get("ok"))))
