@@ -163,39 +163,33 @@ class RoundService:
                             text: str) -> AnswerOutcome | AnswerResult:
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            sub = await Subscriptions(conn).for_channel(msg.channel)
             rnd = None
-            if sub is not None and msg.round_id is not None:
-                rnd = await Rounds(conn).get(msg.round_id)
-                rnd = rnd if rnd and rnd.subscription_id == sub.id else None
-            elif sub is not None and msg.thread_id is not None:
-                rnd = await Rounds(conn).by_thread(sub.id, msg.thread_id)
-            if sub is None or rnd is None or rnd.state is RoundState.POSTING:
+            if msg.round_id is not None:
+                sub = await Subscriptions(conn).for_channel(msg.channel)
+                rnd = await Rounds(conn).get(msg.round_id) if sub else None
+                rnd = rnd if rnd and sub and rnd.subscription_id == sub.id else None
+            elif msg.thread_id is not None:
+                found = await Rounds(conn).in_channel_thread(msg.channel, msg.thread_id)
+                rnd = found[1] if found else None
+            if rnd is None or rnd.state is RoundState.POSTING:
                 return AnswerResult(AnswerOutcome.NO_ROUND)
             if msg.event_id and not await Events(conn).first_sight(
                     msg.channel.platform, msg.event_id, now):
-                outcome = AnswerOutcome.DUPLICATE
-            else:
-                a = msg.actor
-                person = await People(conn).upsert(a.platform, a.workspace, a.user_id,
-                                                   a.display_name, now)
-                answers = Answers(conn)
-                existing = await answers.get(rnd.id, person.id)
-                if rnd.accepts_answers_at(now):
-                    if existing:
-                        await answers.replace(existing.id, text, msg.message_id, now)
-                        outcome = AnswerOutcome.REPLACED
-                    else:
-                        await answers.insert(rnd.id, person.id, text, msg.message_id, False, now)
-                        outcome = AnswerOutcome.RECORDED
-                elif existing:
-                    return AnswerResult(AnswerOutcome.REJECTED, reply(
-                        "This round is closed",
-                        "Your earlier answer stands; this one was not recorded."))
-                else:
-                    await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
-                    outcome = AnswerOutcome.LATE
-        return outcome
+                return AnswerOutcome.DUPLICATE
+            a = msg.actor
+            person = await People(conn).upsert(a.platform, a.workspace, a.user_id,
+                                               a.display_name, now)
+            answers = Answers(conn)
+            if rnd.accepts_answers_at(now):
+                fresh = await answers.put_on_time(rnd.id, person.id, text, msg.message_id, now)
+                if fresh is not None:
+                    return AnswerOutcome.RECORDED if fresh else AnswerOutcome.REPLACED
+            if await answers.get(rnd.id, person.id):
+                return AnswerResult(AnswerOutcome.REJECTED, reply(
+                    "This round is closed",
+                    "Your earlier answer stands; this one was not recorded."))
+            await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
+            return AnswerOutcome.LATE
 
     async def _acknowledge(self, msg: IncomingMessage, outcome: AnswerOutcome) -> None:
         platform = self.platforms.get(msg.channel.platform)

@@ -187,11 +187,10 @@ class Database:
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-    cur = await conn.execute(sql, params)
-    return list(await cur.fetchall())
+    # execute_fetchall is one trip to aiosqlite's thread; execute + fetchall would be two.
+    return list(await conn.execute_fetchall(sql, params))
 
 
 async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> sqlite3.Row | None:
-    cur = await conn.execute(sql, params)
-    row: sqlite3.Row | None = await cur.fetchone()
-    return row
+    rows = await conn.execute_fetchall(sql, params)
+    return next(iter(rows), None)

@@ -34,15 +34,14 @@ class People(_Repo):
     async def upsert(self, platform: str, workspace: str, user_id: str, display_name: str,
                      now: datetime) -> Person:
         """The person for a platform user, created on first sight; the name follows changes."""
-        await self.conn.execute(
+        row = await fetch_one(
+            self.conn,
             "INSERT INTO people (platform, workspace, user_id, display_name, created_at)"
             " VALUES (?,?,?,?,?) ON CONFLICT (platform, workspace, user_id)"
-            " DO UPDATE SET display_name = excluded.display_name"
-            " WHERE people.display_name <> excluded.display_name",
+            " DO UPDATE SET display_name = excluded.display_name RETURNING *",
             (platform, workspace, user_id, display_name, to_db(now)))
-        person = await self.find(platform, workspace, user_id)
-        assert person is not None
-        return person
+        assert row is not None
+        return _person(row)
 
     async def find(self, platform: str, workspace: str, user_id: str) -> Person | None:
         row = await fetch_one(self.conn, "SELECT * FROM people WHERE platform=? AND workspace=?"
@@ -152,6 +151,15 @@ class Rounds(_Repo):
             " s.id = r.subscription_id WHERE r.thread_id=? AND s.platform=? AND s.workspace=?"
             " LIMIT 1", (thread_id, platform, workspace))
         return int(row[0]) if row else None
+
+    async def in_channel_thread(self, channel: ChannelRef,
+                                thread_id: str) -> tuple[int, Round] | None:
+        """(subscription id, round) for a thread of a subscribed channel, in one query."""
+        row = await fetch_one(
+            self.conn, "SELECT r.* FROM rounds r JOIN subscriptions s ON s.id = r.subscription_id"
+            " WHERE s.platform=? AND s.workspace=? AND s.channel_id=? AND r.thread_id=?",
+            (channel.platform, channel.workspace, channel.channel, thread_id))
+        return (row["subscription_id"], _round(row)) if row else None
 
     async def by_thread(self, sub_id: int, thread_id: str) -> Round | None:
         row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE subscription_id=?"
@@ -276,6 +284,23 @@ class Answers(_Repo):
                               (round_id, person_id))
         return _answer(row) if row else None
 
+    async def put_on_time(self, round_id: int, person_id: int, text: str, message_id: str,
+                          now: datetime) -> bool | None:
+        """Insert or replace the person's on-time answer in one statement. True: new;
+        False: replaced; None: they already have a late answer (left alone)."""
+        inserted = await fetch_one(
+            self.conn,
+            "INSERT INTO answers (round_id, person_id, text, message_id, late, created_at,"
+            " updated_at) VALUES (?,?,?,?,0,?,?) ON CONFLICT (round_id, person_id) DO NOTHING"
+            " RETURNING id", (round_id, person_id, text, message_id, to_db(now), to_db(now)))
+        if inserted is not None:
+            return True
+        replaced = await fetch_one(
+            self.conn, "UPDATE answers SET text=?, message_id=?, updated_at=? WHERE round_id=?"
+            " AND person_id=? AND late=0 RETURNING id",
+            (text, message_id, to_db(now), round_id, person_id))
+        return False if replaced is not None else None
+
     async def insert(self, round_id: int, person_id: int, text: str, message_id: str,
                      late: bool, now: datetime) -> None:
         await self.conn.execute(
@@ -360,10 +385,10 @@ class Answers(_Repo):
 class Events(_Repo):
     async def first_sight(self, platform: str, event_id: str, now: datetime) -> bool:
         """Remember an event id; False if it was seen before (a retry or a replay)."""
-        cur = await self.conn.execute(
+        rows = await self.conn.execute_fetchall(
             "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?,?,?)"
-            " ON CONFLICT DO NOTHING", (platform, event_id, to_db(now)))
-        return cur.rowcount == 1
+            " ON CONFLICT DO NOTHING RETURNING 1", (platform, event_id, to_db(now)))
+        return bool(rows)
 
 
 class Scores(_Repo):
