@@ -31,6 +31,9 @@ from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.teams import TeamService
 from bot.storage.db import Database
+from bot.storage.repositories import Meta, Scores
+
+TOTALS_KEY = "totals.timezone"
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +92,14 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     db = await Database.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
     platforms = Platforms()
     judge = make_judge(settings)
-    rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge)
+    await ensure_totals(db, settings.timezone)
+    rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge,
+                          totals_tz=settings.timezone)
     scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds)
     teams = TeamService(db, clock)
     subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
                                         is_lead=teams.is_lead)
-    practice = PracticeService(db, bank, clock, judge=judge)
+    practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
     leaderboard = LeaderboardService(db, clock, default_timezone=settings.timezone)
     reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
     commands = Commands(bank, clock, practice, leaderboard, subscriptions, rounds, teams,
@@ -102,6 +107,19 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
                         default_window=parse_duration(settings.window))
     return Core(settings, db, bank, clock, platforms, rounds, practice, leaderboard,
                 subscriptions, teams, reports, commands, scheduler)
+
+
+async def ensure_totals(db: Database, timezone: str) -> None:
+    """Rebuild the leaderboard totals when they were never built or were built for another
+    default time zone (their weeks and months depend on it)."""
+    async with db.reading() as conn:
+        built_for = await Meta(conn).get(TOTALS_KEY)
+    if built_for == timezone:
+        return
+    async with db.transaction() as conn:
+        rows = await Scores(conn, timezone).rebuild_totals()
+        await Meta(conn).set(TOTALS_KEY, timezone)
+    log.info("rebuilt leaderboard totals from %d ledger rows (zone %s)", rows, timezone)
 
 
 def make_judge(settings: Settings) -> Judge:

@@ -7,9 +7,10 @@ from enum import StrEnum
 
 from bot.adapters.base import Actor, Message, reply
 from bot.clock import Clock
-from bot.domain.periods import Period, period_range
+from bot.domain.periods import Period
 from bot.domain.scoring import Board
 from bot.domain.subscriptions import ChannelRef
+from bot.domain.totals import period_key, sub_scope, workspace_scope
 from bot.services import render
 from bot.storage.db import Database
 from bot.storage.repositories import People, Scores, Subscriptions, TeamRow
@@ -41,29 +42,31 @@ class LeaderboardService:
 
     async def show(self, query: BoardQuery, channel: ChannelRef, actor: Actor | None = None,
                    limit: int = 10) -> Message:
+        """Top ``limit`` plus the asker's own rank, from the pre-aggregated totals. The
+        channel board runs in the channel's time zone; workspace, team and practice boards
+        in the workspace's default zone."""
         async with self.db.reading() as conn:
             sub = await Subscriptions(conn).for_channel(channel)
             if query.scope is Scope.CHANNEL and sub is None:
                 return reply("This channel has no daily question yet",
                              "A lead can start one with /subscribe HH:MM [Area/City].")
-            # Periods follow the channel's time zone where there is one.
-            tz = sub.timezone if sub else self.default_timezone
-            start, end = period_range(query.period, self.clock.now(), tz)
+            if query.scope is Scope.CHANNEL and sub is not None:
+                scope, tz = sub_scope(sub.id), sub.timezone
+            else:
+                scope, tz = workspace_scope(channel.platform, channel.workspace), \
+                    self.default_timezone
             board = Board.PRACTICE if query.scope is Scope.PRACTICE else Board.DAILY
-            sub_id = sub.id if query.scope is Scope.CHANNEL and sub else None
-            workspace = (channel.platform, channel.workspace)
+            period = period_key(query.period, self.clock.now(), tz)
             team_id = query.team.id if query.team else None
             scores = Scores(conn)
-            rows = await scores.standings(board=board, start=start, end=end, limit=limit,
-                                          subscription_id=sub_id, workspace=workspace,
-                                          team_id=team_id)
+            rows = await scores.top(scope=scope, board=board, period=period, limit=limit,
+                                    team_id=team_id)
             own = None
             if actor is not None:
                 person = await People(conn).find(actor.platform, actor.workspace, actor.user_id)
                 if person is not None:
-                    own = await scores.standing_of(person.id, board=board, start=start, end=end,
-                                                   subscription_id=sub_id, workspace=workspace,
-                                                   team_id=team_id)
+                    own = await scores.rank_of(person.id, scope=scope, board=board,
+                                               period=period, team_id=team_id)
         if query.scope is Scope.CHANNEL and sub is not None:
             name = f"#{sub.channel_name or channel.channel}"
         elif query.team is not None:

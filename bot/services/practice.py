@@ -49,8 +49,9 @@ def unknown_topic(text: str, suggestions: list[str]) -> Message:
 
 class PracticeService:
     def __init__(self, db: Database, bank: QuestionBank, clock: Clock,
-                 rng: random.Random | None = None, judge: Judge | None = None) -> None:
-        self.db, self.bank, self.clock = db, bank, clock
+                 rng: random.Random | None = None, judge: Judge | None = None,
+                 totals_tz: str = "UTC") -> None:
+        self.db, self.bank, self.clock, self.totals_tz = db, bank, clock, totals_tz
         self.rng = rng or random.Random()
         self.judge: Judge = judge or RubricJudge()
 
@@ -130,9 +131,10 @@ class PracticeService:
                                                list(result.covered), list(result.missed)):
                 return reply("You already answered that one", "Start another with /quiz.")
             if points:
-                await Scores(conn).add(Award(person.id, points, Reason.PRACTICE, question.id),
-                                       board=Board.PRACTICE, subscription_id=None,
-                                       round_id=None, at=now)
+                award = Award(person.id, points, Reason.PRACTICE, question.id)
+                await Scores(conn, self.totals_tz).add(award, board=Board.PRACTICE,
+                                                       subscription_id=None, round_id=None,
+                                                       at=now)
         verdict = (f"You covered {len(result.covered)} of {len(question.key_points)} key "
                    f"points: +{points} practice point{'s' if points != 1 else ''}.")
         if result.missed:

@@ -12,6 +12,7 @@ from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.periods import Period, period_range
 from bot.domain.scoring import Board
+from bot.domain.totals import period_key, workspace_scope
 from bot.services.leaderboard import TITLES
 from bot.services.teams import NOT_A_LEAD, TeamService
 from bot.storage.db import Database
@@ -60,10 +61,10 @@ class ReportService:
                                                        min(end, now))
             answers = await Answers(conn).in_rounds(ids, [r.id for r in rounds])
             last = await Answers(conn).last_answer_at(ids)
-            standings = await Scores(conn).standings(
-                board=Board.DAILY, start=start, end=end, workspace=(actor.platform,
-                                                                    actor.workspace),
-                team_id=team.id, limit=max(1, len(ids)))
+            standings = await Scores(conn).top(
+                scope=workspace_scope(actor.platform, actor.workspace), board=Board.DAILY,
+                period=period_key(period, now, self.default_timezone), team_id=team.id,
+                limit=max(1, len(ids)))
         points = {s.person_id: s.points for s in standings}
         answered: dict[int, set[int]] = defaultdict(set)
         for a in answers:

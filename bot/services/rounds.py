@@ -58,9 +58,11 @@ class AnswerResult:
 
 class RoundService:
     def __init__(self, db: Database, bank: QuestionBank, platforms: Platforms, clock: Clock,
-                 *, seed: str = "quizbot", judge: Judge | None = None) -> None:
+                 *, seed: str = "quizbot", judge: Judge | None = None,
+                 totals_tz: str = "UTC") -> None:
         self.db, self.bank, self.platforms, self.clock, self.seed = (
             db, bank, platforms, clock, seed)
+        self.totals_tz = totals_tz
         self.judge: Judge = judge or RubricJudge()
 
     # -- posting ---------------------------------------------------------------------------
@@ -260,7 +262,7 @@ class RoundService:
         fresh = {a.id: await self.judge_answer(question, a.text)
                  for a in on_time if a.person.id not in graded}
         async with self.db.transaction() as conn:
-            answers_repo, scores = Answers(conn), Scores(conn)
+            answers_repo, scores = Answers(conn), Scores(conn, self.totals_tz)
             for answer_id, g in fresh.items():
                 await answers_repo.set_grade(answer_id, list(g.covered), list(g.missed), g.score)
             graded = await answers_repo.grades(rnd.id)
@@ -337,7 +339,8 @@ class RoundService:
                 return reply("No revealed round found",
                              "Results appear after a round's deadline. Try /results YYYY-MM-DD.")
             answers = [a for a in await Answers(conn).for_round(rnd.id) if not a.late]
-            lines = await self._result_lines(Answers(conn), Scores(conn), rnd.id, answers, {})
+            lines = await self._result_lines(Answers(conn), Scores(conn, self.totals_tz),
+                                             rnd.id, answers, {})
         question = self.bank.get(rnd.question_id)
         if question is None:
             return reply("That question left the bank", "No results to show.")
@@ -386,7 +389,7 @@ class RoundService:
             if target is None or answer is None or answer.late:
                 return reply("No answer to vote for",
                              f"{author.display_name} has no on-time answer in the last round.")
-            scores = Scores(conn)
+            scores = Scores(conn, self.totals_tz)
             refusal = vote_allowed(voter_id=v.id, author_id=target.id,
                                    votes_by_voter=await scores.votes_by(rnd.id, v.id),
                                    points_to_author=await scores.vote_points_to(rnd.id, target.id))
@@ -439,7 +442,7 @@ class RoundService:
                 return reply("No answer found",
                              f"{person.display_name} did not answer the round of "
                              f"{rnd.local_date.isoformat()}.")
-            scores = Scores(conn)
+            scores = Scores(conn, self.totals_tz)
             rows = [r for r in await scores.for_round(rnd.id) if r["person_id"] == target.id]
             current = sum(r["points"] for r in rows)
             if set_total:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.storage.db import latest_version
 from tests.conftest import SAMPLE_BANK
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,13 +111,15 @@ def test_questions_stats_json() -> None:
 def test_db_migrate_and_backup(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
     res = quizbot("db", "migrate", "--db", str(db))
-    assert res.returncode == 0 and "applied 1, 2, 3, 4" in res.stdout
+    every = ", ".join(str(v) for v in range(1, latest_version() + 1))
+    assert res.returncode == 0 and f"applied {every}" in res.stdout
     res = quizbot("db", "migrate", "--db", str(db))
     assert "up to date" in res.stdout
     res = quizbot("db", "backup", str(tmp_path / "copy.db"), "--db", str(db))
     assert res.returncode == 0
     with sqlite3.connect(tmp_path / "copy.db") as conn:
-        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 4
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == \
+            latest_version()
 
 
 def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:

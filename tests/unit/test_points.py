@@ -219,3 +219,32 @@ def _ctx(actor):  # type: ignore[no-untyped-def]
     from bot.services.commands import CommandContext
 
     return CommandContext(actor, CHANNEL, "general")
+
+
+async def test_leaderboard_totals_always_equal_the_ledger(core: Core, clock: FixedClock) -> None:
+    await setup(core)
+    for day in (22, 23, 24):
+        rnd = await open_round(core, clock, day)
+        for user, name in (("U1", "alice"), ("U2", "bob")):
+            await core.rounds.record_answer(answer(rnd.thread_id or "", GOOD, user=user,
+                                                   name=name))
+        clock.set(datetime(2026, 11, day, 17, 0, tzinfo=UTC))
+        await core.rounds.sweep()
+    await core.rounds.vote(person("U2", "bob"), CHANNEL, person())
+    await core.rounds.adjust(LEAD, CHANNEL, person(), 4, "bonus", set_total=False)
+    await core.rounds.adjust(LEAD, CHANNEL, person("U2", "bob"), 1, "appeal", set_total=True)
+    started = await core.practice.start(person(), "sample")
+    from bot.services.practice import PracticeQuestion
+    assert isinstance(started, PracticeQuestion)
+    await core.practice.answer(person(), started.attempt_id, started.question.answer)
+
+    async def snapshot() -> list[tuple[object, ...]]:
+        async with core.db.reading() as conn:
+            rows = await conn.execute_fetchall("SELECT * FROM score_totals ORDER BY 1, 2, 3, 4")
+        return [tuple(r) for r in rows]
+
+    kept = await snapshot()
+    assert kept  # something was counted
+    async with core.db.transaction() as conn:
+        await Scores(conn, "UTC").rebuild_totals()
+    assert await snapshot() == kept
