@@ -8,9 +8,11 @@ acknowledged only after its transaction commits.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from bot.adapters.base import (
     Actor,
@@ -26,7 +28,14 @@ from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.grading import Grade, grade
 from bot.domain.questions import Question
-from bot.domain.rounds import MAX_ANSWER_CHARS, Answer, AnswerOutcome, Round, RoundState
+from bot.domain.rounds import (
+    MAX_ANSWER_CHARS,
+    Answer,
+    AnswerOutcome,
+    Person,
+    Round,
+    RoundState,
+)
 from bot.domain.scoring import (
     LEAD_AWARD_LIMIT,
     Award,
@@ -47,6 +56,7 @@ from bot.storage.repositories import Answers, Events, People, Rounds, Scores, Su
 log = logging.getLogger(__name__)
 
 REMINDER_AHEAD = timedelta(hours=1)
+ANSWER_BATCH = 256  # answers stored per group-commit transaction
 VOTING_WINDOW = timedelta(hours=24)
 
 
@@ -64,6 +74,9 @@ class RoundService:
             db, bank, platforms, clock, seed)
         self.totals_tz = totals_tz
         self.judge: Judge = judge or RubricJudge()
+        self._pending: list[tuple[IncomingMessage, str,
+                                  asyncio.Future[AnswerOutcome | AnswerResult]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -163,35 +176,122 @@ class RoundService:
 
     async def _store_answer(self, msg: IncomingMessage,
                             text: str) -> AnswerOutcome | AnswerResult:
+        """Queue the answer for the group-commit writer and wait for its commit."""
+        future: asyncio.Future[AnswerOutcome | AnswerResult] = \
+            asyncio.get_running_loop().create_future()
+        self._pending.append((msg, text, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain_answers())
+        return await future
+
+    async def _drain_answers(self) -> None:
+        """Group commit: store whatever answers are queued in one transaction per batch.
+        Under a burst this turns hundreds of commits into a few; alone, a batch is one."""
+        while self._pending:
+            batch = self._pending[:ANSWER_BATCH]
+            del self._pending[:ANSWER_BATCH]
+            try:
+                results = await self._store_batch([(m, t) for m, t, _ in batch])
+            except StorageError as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            except Exception:  # a bug in one answer must not lose the others
+                log.exception("an answer batch failed; storing its answers one at a time")
+                for msg, text, future in batch:
+                    try:
+                        (result,) = await self._store_batch([(msg, text)])
+                    except Exception as exc:
+                        if not future.done():
+                            future.set_exception(exc)
+                        continue
+                    if not future.done():
+                        future.set_result(result)
+                continue
+            for (_, _, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    async def _store_batch(self, items: list[tuple[IncomingMessage, str]],
+                           ) -> list[AnswerOutcome | AnswerResult]:
+        """Store a batch of answers in one transaction, with set-based statements."""
         now = self.clock.now()
+        results: list[AnswerOutcome | AnswerResult] = \
+            [AnswerResult(AnswerOutcome.NO_ROUND)] * len(items)
         async with self.db.transaction() as conn:
-            rnd = None
-            if msg.round_id is not None:
-                sub = await Subscriptions(conn).for_channel(msg.channel)
-                rnd = await Rounds(conn).get(msg.round_id) if sub else None
-                rnd = rnd if rnd and sub and rnd.subscription_id == sub.id else None
-            elif msg.thread_id is not None:
-                found = await Rounds(conn).in_channel_thread(msg.channel, msg.thread_id)
-                rnd = found[1] if found else None
-            if rnd is None or rnd.state is RoundState.POSTING:
-                return AnswerResult(AnswerOutcome.NO_ROUND)
-            if msg.event_id and not await Events(conn).first_sight(
-                    msg.channel.platform, msg.event_id, now):
-                return AnswerOutcome.DUPLICATE
-            a = msg.actor
-            person = await People(conn).upsert(a.platform, a.workspace, a.user_id,
-                                               a.display_name, now)
+            found: dict[tuple[object, ...], Round | None] = {}
+            rounds: list[Round | None] = []
+            for msg, _ in items:
+                key = (msg.channel, msg.thread_id, msg.round_id)
+                if key not in found:
+                    found[key] = await self._round_for(conn, msg)
+                rounds.append(found[key])
+            live = [i for i, r in enumerate(rounds)
+                    if r is not None and r.state is not RoundState.POSTING]
+            events = [(items[i][0].channel.platform, items[i][0].event_id or "")
+                      for i in live if items[i][0].event_id]
+            fresh = await Events(conn).first_sight_many(list(dict.fromkeys(events)), now)
+            seen: set[tuple[str, str]] = set()
+            keep = []
+            for i in live:
+                msg = items[i][0]
+                if msg.event_id:
+                    pe = (msg.channel.platform, msg.event_id)
+                    if pe not in fresh or pe in seen:
+                        results[i] = AnswerOutcome.DUPLICATE
+                        continue
+                    seen.add(pe)
+                keep.append(i)
+            people = await People(conn).upsert_many(
+                [(a.platform, a.workspace, a.user_id, a.display_name)
+                 for a in (items[i][0].actor for i in keep)], now)
+
+            def person_of(i: int) -> Person:
+                a = items[i][0].actor
+                return people[(a.platform, a.workspace, a.user_id)]
+
             answers = Answers(conn)
-            if rnd.accepts_answers_at(now):
-                fresh = await answers.put_on_time(rnd.id, person.id, text, msg.message_id, now)
-                if fresh is not None:
-                    return AnswerOutcome.RECORDED if fresh else AnswerOutcome.REPLACED
-            if await answers.get(rnd.id, person.id):
-                return AnswerResult(AnswerOutcome.REJECTED, reply(
-                    "This round is closed",
-                    "Your earlier answer stands; this one was not recorded."))
-            await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
-            return AnswerOutcome.LATE
+            first: dict[tuple[int, int], int] = {}
+            for i in keep:
+                rnd = rounds[i]
+                assert rnd is not None
+                if rnd.accepts_answers_at(now):
+                    first.setdefault((rnd.id, person_of(i).id), i)
+            inserted = await answers.insert_on_time_many(
+                [(k[0], k[1], items[i][1], items[i][0].message_id) for k, i in first.items()],
+                now)
+            for i in keep:
+                rnd, person, (msg, text) = rounds[i], person_of(i), items[i]
+                assert rnd is not None
+                if rnd.accepts_answers_at(now):
+                    if first.get((rnd.id, person.id)) == i and (rnd.id, person.id) in inserted:
+                        results[i] = AnswerOutcome.RECORDED
+                        continue
+                    new = await answers.put_on_time(rnd.id, person.id, text, msg.message_id,
+                                                    now)
+                    if new is not None:
+                        results[i] = AnswerOutcome.RECORDED if new else AnswerOutcome.REPLACED
+                        continue
+                if await answers.get(rnd.id, person.id):
+                    results[i] = AnswerResult(AnswerOutcome.REJECTED, reply(
+                        "This round is closed",
+                        "Your earlier answer stands; this one was not recorded."))
+                else:
+                    await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
+                    results[i] = AnswerOutcome.LATE
+        return results
+
+    @staticmethod
+    async def _round_for(conn: Any, msg: IncomingMessage) -> Round | None:
+        if msg.round_id is not None:
+            sub = await Subscriptions(conn).for_channel(msg.channel)
+            rnd = await Rounds(conn).get(msg.round_id) if sub else None
+            return rnd if rnd and sub and rnd.subscription_id == sub.id else None
+        if msg.thread_id is not None:
+            hit = await Rounds(conn).in_channel_thread(msg.channel, msg.thread_id)
+            return hit[1] if hit else None
+        return None
 
     async def _acknowledge(self, msg: IncomingMessage, outcome: AnswerOutcome) -> None:
         platform = self.platforms.get(msg.channel.platform)

@@ -44,6 +44,20 @@ class People(_Repo):
         assert row is not None
         return _person(row)
 
+    async def upsert_many(self, people: list[tuple[str, str, str, str]],
+                          now: datetime) -> dict[tuple[str, str, str], Person]:
+        """upsert() for many (platform, workspace, user_id, display_name) in one statement."""
+        unique = {(p[0], p[1], p[2]): p for p in people}
+        if not unique:
+            return {}
+        values = ",".join("(?,?,?,?,?)" for _ in unique)
+        params = [x for p in unique.values() for x in (*p, to_db(now))]
+        rows = await fetch_all(
+            self.conn, "INSERT INTO people (platform, workspace, user_id, display_name,"
+            f" created_at) VALUES {values} ON CONFLICT (platform, workspace, user_id)"
+            " DO UPDATE SET display_name = excluded.display_name RETURNING *", params)
+        return {(r["platform"], r["workspace"], r["user_id"]): _person(r) for r in rows}
+
     async def find(self, platform: str, workspace: str, user_id: str) -> Person | None:
         row = await fetch_one(self.conn, "SELECT * FROM people WHERE platform=? AND workspace=?"
                               " AND user_id=?", (platform, workspace, user_id))
@@ -285,6 +299,20 @@ class Answers(_Repo):
                               (round_id, person_id))
         return _answer(row) if row else None
 
+    async def insert_on_time_many(self, rows: list[tuple[int, int, str, str]],
+                                  now: datetime) -> set[tuple[int, int]]:
+        """Insert many new on-time answers (round, person, text, message id) in one
+        statement; returns the (round, person) pairs that were new."""
+        if not rows:
+            return set()
+        values = ",".join("(?,?,?,?,0,?,?)" for _ in rows)
+        params = [x for r in rows for x in (*r, to_db(now), to_db(now))]
+        inserted = await fetch_all(
+            self.conn, "INSERT INTO answers (round_id, person_id, text, message_id, late,"
+            f" created_at, updated_at) VALUES {values} ON CONFLICT (round_id, person_id)"
+            " DO NOTHING RETURNING round_id, person_id", params)
+        return {(r[0], r[1]) for r in inserted}
+
     async def put_on_time(self, round_id: int, person_id: int, text: str, message_id: str,
                           now: datetime) -> bool | None:
         """Insert or replace the person's on-time answer in one statement. True: new;
@@ -384,6 +412,18 @@ class Answers(_Repo):
 
 
 class Events(_Repo):
+    async def first_sight_many(self, platform_events: list[tuple[str, str]],
+                               now: datetime) -> set[tuple[str, str]]:
+        """Remember many (platform, event id) at once; returns those never seen before."""
+        if not platform_events:
+            return set()
+        values = ",".join("(?,?,?)" for _ in platform_events)
+        params = [x for pe in platform_events for x in (*pe, to_db(now))]
+        rows = await self.conn.execute_fetchall(
+            f"INSERT INTO seen_events (platform, event_id, seen_at) VALUES {values}"
+            " ON CONFLICT DO NOTHING RETURNING platform, event_id", params)
+        return {(r[0], r[1]) for r in rows}
+
     async def first_sight(self, platform: str, event_id: str, now: datetime) -> bool:
         """Remember an event id; False if it was seen before (a retry or a replay)."""
         rows = await self.conn.execute_fetchall(

@@ -45,7 +45,8 @@ class Bot:
             "SLACK_BOT_TOKEN": "xoxb-crash", "SLACK_APP_TOKEN": "xapp-crash",
             "QUIZBOT_SLACK_API_BASE": f"{fake.base_url}/api/",
             "QUIZBOT_QUESTIONS_DIR": str(SAMPLE_BANK), "QUIZBOT_SWEEP_SECONDS": "0.05",
-            "QUIZBOT_FAKE_TIME_FILE": str(self.clock_file), "PYTHONPATH": str(ROOT)})
+            "QUIZBOT_FAKE_TIME_FILE": str(self.clock_file), "PYTHONPATH": str(ROOT),
+            "QUIZBOT_LOG_LEVEL": "INFO"})
         self.tmp = tmp
 
     def set_time(self, moment: datetime) -> None:
@@ -55,10 +56,10 @@ class Bot:
 
     async def start(self) -> None:
         seen = self.fake.connections
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--platform", "slack", "--db", str(self.db),
-            cwd=self.tmp, env=self.env, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL)
+        with (self.tmp / "bot.log").open("ab") as log:  # every run's log, for post-mortems
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--platform", "slack", "--db",
+                str(self.db), cwd=self.tmp, env=self.env, stdout=log, stderr=log)
         await self.fake.wait_for(lambda: self.fake.connections > seen, WAIT)
 
     async def kill(self) -> None:
