@@ -159,7 +159,8 @@ def make_adapters(core: Core, names: list[str]) -> list[Adapter]:
                 app_token=s.slack_app_token.get_secret_value() if s.slack_app_token else None,
                 signing_secret=(s.slack_signing_secret.get_secret_value()
                                 if s.slack_signing_secret else None),
-                api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port))
+                api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port,
+                timeout=s.slack_timeout))
         elif name == "discord":
             from bot.adapters.discord import DiscordAdapter
 

@@ -158,9 +158,9 @@ class SlackAdapter:
 
     def __init__(self, core: Core, *, bot_token: str, app_token: str | None = None,
                  signing_secret: str | None = None, api_base: str = "https://slack.com/api/",
-                 host: str = "0.0.0.0", port: int = 3000) -> None:
+                 host: str = "0.0.0.0", port: int = 3000, timeout: float = 30.0) -> None:
         self.core = core
-        self.client = AsyncWebClient(token=bot_token, base_url=api_base)
+        self.client = AsyncWebClient(token=bot_token, base_url=api_base, timeout=timeout)
         self.client.retry_handlers.extend([AsyncConnectionErrorRetryHandler(),
                                            AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
         self.app_token, self.host, self.port = app_token, host, port

@@ -312,3 +312,23 @@ async def test_ok_false_and_dropped_connections_are_retried_without_duplicates(
         assert len(fake.ok_calls("chat.postMessage")) == 1
         statuses = [c.status for c in fake.all_calls("chat.postMessage")]
         assert statuses == [200, 0, 200]  # ok:false, dropped, posted
+
+
+async def test_a_post_whose_reply_times_out_is_adopted_not_repeated(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+    async with slack_env(settings, clock, sample_bank) as env:
+        fake = env.fake
+        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
+        await env.last_response(1)
+        sub = await env.core.subscriptions.get(CHANNEL)
+        assert sub is not None
+        fake.fail("chat.postMessage", -1, delay=2.0)  # delivered, but the reply is too late
+        clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+        rnd = await env.core.rounds.post_due(sub.id)
+        assert rnd is not None and rnd.thread_id is None  # the client gave up after 1 s
+        await env.core.rounds.sweep()  # the retry finds the delivered post and adopts it
+        questions = [m for m in fake.posted["C1"] if not m.get("thread_ts")]
+        assert len(questions) == 1
+        adopted = await env.core.rounds.open_thread(CHANNEL)
+        assert adopted == questions[0]["ts"]
+        assert fake.all_calls("conversations.history")

@@ -57,8 +57,12 @@ class FakeSlack:
                                "profile": {"display_name": name, "real_name": name.title()}}
 
     def fail(self, method: str, status: int = 500, *, error: str = "internal_error",
-             retry_after: int | None = None) -> None:
+             retry_after: int | None = None, delay: float | None = None) -> None:
+        """Fail the next call: an HTTP status, 200 with ok:false, 0 = drop the connection,
+        -1 = do the work but reply after ``delay`` seconds (a timeout after delivery)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        if delay is not None:
+            headers["delay"] = str(delay)
         self.failures[method].append((status, {"ok": False, "error": error}, headers))
 
     def ok_calls(self, method: str) -> list[dict[str, Any]]:
@@ -110,6 +114,10 @@ class FakeSlack:
                 assert request.transport is not None
                 request.transport.close()
                 raise ConnectionResetError("dropped by the fake")
+            if status == -1:  # done, but the reply comes too late: the client times out
+                done = self.answer(method, params, request)
+                await asyncio.sleep(float(headers.get("delay", "2")))
+                return _json(done)
             return _json(body, status, headers)
         body = self.answer(method, params, request)
         self.calls.append(Call(method, params, 200, bool(body.get("ok"))))
