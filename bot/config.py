@@ -66,7 +66,7 @@ class Settings(BaseSettings):
                                 description="Slack Web API base URL (proxies, tests)")
     slack_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
     slack_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on")
-    slack_timeout: float = Field(30.0, gt=0, le=300, description="Web API request timeout")
+    slack_timeout: int = Field(30, gt=0, le=300, description="Web API request timeout (s)")
 
     @field_validator("timezone")
     @classmethod

@@ -158,7 +158,7 @@ class SlackAdapter:
 
     def __init__(self, core: Core, *, bot_token: str, app_token: str | None = None,
                  signing_secret: str | None = None, api_base: str = "https://slack.com/api/",
-                 host: str = "0.0.0.0", port: int = 3000, timeout: float = 30.0) -> None:
+                 host: str = "0.0.0.0", port: int = 3000, timeout: int = 30) -> None:
         self.core = core
         self.client = AsyncWebClient(token=bot_token, base_url=api_base, timeout=timeout)
         self.client.retry_handlers.extend([AsyncConnectionErrorRetryHandler(),

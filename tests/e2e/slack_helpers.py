@@ -94,7 +94,7 @@ async def slack_env(settings: Settings, clock: FixedClock, bank: QuestionBank, *
         adapter = SlackAdapter(core, bot_token="xoxb-test-token",
                                app_token="xapp-test-token" if socket_mode else None,
                                signing_secret=SECRET, api_base=f"{fake.base_url}/api/",
-                               host="127.0.0.1", port=0, timeout=1.0)
+                               host="127.0.0.1", port=0, timeout=1)
         task = asyncio.create_task(adapter.run())
         try:
             if socket_mode:
