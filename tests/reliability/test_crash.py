@@ -68,6 +68,17 @@ class Bot:
             self.proc.send_signal(signal.SIGKILL)
         await self.proc.wait()
 
+    def diagnose(self) -> str:
+        """What a failed wait needs for a post-mortem: round states and the log's tail."""
+        with sqlite3.connect(self.db) as conn:
+            rounds = conn.execute("SELECT id, local_date, state, deadline, thread_id,"
+                                  " post_attempts FROM rounds ORDER BY id DESC LIMIT 3")
+            state = "\n".join(map(str, rounds.fetchall()))
+        log = (self.tmp / "bot.log").read_text(errors="replace").splitlines()[-40:]
+        alive = self.proc is not None and self.proc.returncode is None
+        return (f"process alive: {alive}; clock file: {self.clock_file.read_text()}\n"
+                f"rounds:\n{state}\nlog tail:\n" + "\n".join(log))
+
     async def stop(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
@@ -150,9 +161,12 @@ async def test_sigkill_at_random_points_keeps_every_promise(tmp_path: Path) -> N
                     await asyncio.sleep(0.2)
                 acked.update({ts: e for e, (_, ts) in answers.items()})
                 bot.set_time(day.replace(hour=11, minute=1))  # past the 2-hour deadline
-                await fake.wait_for(
-                    lambda t=thread: any(m.get("thread_ts") == t and "Reveal" in str(
-                        m.get("text")) for m in fake.posted.get("C1", [])), WAIT)
+                try:
+                    await fake.wait_for(
+                        lambda t=thread: any(m.get("thread_ts") == t and "Reveal" in str(
+                            m.get("text")) for m in fake.posted.get("C1", [])), WAIT)
+                except AssertionError:
+                    raise AssertionError(f"no reveal for {day.date()}\n{bot.diagnose()}") from None
                 day += timedelta(days=1)
         finally:
             done.set()
