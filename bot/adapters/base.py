@@ -60,6 +60,23 @@ class Message:
         return "\n\n".join(parts)
 
 
+def split_text(text: str, size: int) -> list[str]:
+    """Cut text into pieces of at most ``size`` characters, at line ends where possible
+    (platforms cap the length of one block or field)."""
+    out, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            out.append(line[:size])
+            line = line[size:]
+        if current and len(current) + len(line) + 1 > size:
+            out.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        out.append(current)
+    return out
+
+
 def reply(title: str, body: str = "", footer: str = "") -> Message:
     """A short answer to a command."""
     return Message(title, (Section("", body),) if body else (), footer)

@@ -29,6 +29,7 @@ from bot.adapters.base import (
     PlatformError,
     Sent,
     reply,
+    split_text,
 )
 from bot.domain.periods import Period
 from bot.domain.questions import Level
@@ -83,21 +84,6 @@ def invite_url(application_id: int) -> str:
                                    scopes=("bot", "applications.commands"))
 
 
-def _chunks(text: str, size: int) -> list[str]:
-    out, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > size:
-            out.append(line[:size])
-            line = line[size:]
-        if current and len(current) + len(line) + 1 > size:
-            out.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        out.append(current)
-    return out or ["\u200b"]
-
-
 def _size(embed: discord.Embed) -> int:
     return len(embed)
 
@@ -106,7 +92,7 @@ def to_embeds(message: Message) -> list[discord.Embed]:
     """A neutral Message as embeds, each within Discord's field and embed limits."""
     embeds = [discord.Embed(title=message.title[:256] or None, color=COLOR)]
     for section in message.sections:
-        for i, chunk in enumerate(_chunks(section.body, FIELD_LIMIT)):
+        for i, chunk in enumerate(split_text(section.body, FIELD_LIMIT) or ["\u200b"]):
             name = (section.heading or "\u200b")[:240] + (" (cont.)" if i else "")
             current = embeds[-1]
             if len(current.fields) >= FIELDS_PER_EMBED or \

@@ -33,6 +33,7 @@ from bot.adapters.base import (
     PlatformError,
     Sent,
     reply,
+    split_text,
 )
 from bot.domain.periods import Period
 from bot.domain.rounds import AnswerOutcome
@@ -86,21 +87,6 @@ def mrkdwn(text: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*", r"*\1*", text, flags=re.DOTALL)
 
 
-def _chunks(text: str, size: int = SECTION_LIMIT) -> list[str]:
-    out, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > size:
-            out.append(line[:size])
-            line = line[size:]
-        if len(current) + len(line) + 1 > size:
-            out.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        out.append(current)
-    return out
-
-
 def to_blocks(message: Message) -> list[dict[str, Any]]:
     """A neutral Message as Block Kit, within Slack's block and text limits."""
     blocks: list[dict[str, Any]] = []
@@ -110,7 +96,7 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
     for section in message.sections:
         body = mrkdwn(section.body)
         text = f"*{mrkdwn(section.heading)}*\n{body}" if section.heading else body
-        for chunk in _chunks(text):
+        for chunk in split_text(text, SECTION_LIMIT):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
     if message.attachment:
         name, content = message.attachment

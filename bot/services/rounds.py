@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.adapters.base import (
@@ -473,19 +473,31 @@ class RoundService:
             except PlatformError as exc:
                 log.warning("streak reminder for round %s failed: %s", rnd.id, exc)
 
+    @staticmethod
+    async def _last_answer(conn: Any, channel: ChannelRef, actor: Actor, about: Actor,
+                           now: datetime) -> tuple[Subscription, Round, Person, Person | None,
+                                                   Answer | None] | None:
+        """For votes and lead adjustments: the channel's last revealed round, the acting
+        person (recorded), the person acted on and their answer; None without a round."""
+        sub = await Subscriptions(conn).for_channel(channel)
+        rnd = await Rounds(conn).latest_revealed(sub.id) if sub else None
+        if sub is None or rnd is None:
+            return None
+        people = People(conn)
+        me = await people.upsert(actor.platform, actor.workspace, actor.user_id,
+                                 actor.display_name, now)
+        target = await people.find(about.platform, about.workspace, about.user_id)
+        answer = await Answers(conn).get(rnd.id, target.id) if target else None
+        return sub, rnd, me, target, answer
+
     async def vote(self, voter: Actor, channel: ChannelRef, author: Actor) -> Message:
         """A peer vote for ``author``'s answer in the channel's latest revealed round."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            sub = await Subscriptions(conn).for_channel(channel)
-            rnd = await Rounds(conn).latest_revealed(sub.id) if sub else None
-            if sub is None or rnd is None:
+            found = await self._last_answer(conn, channel, voter, author, now)
+            if found is None:
                 return reply("Nothing to vote on yet", "Votes open once a round is revealed.")
-            people = People(conn)
-            v = await people.upsert(voter.platform, voter.workspace, voter.user_id,
-                                    voter.display_name, now)
-            target = await people.find(author.platform, author.workspace, author.user_id)
-            answer = await Answers(conn).get(rnd.id, target.id) if target else None
+            sub, rnd, v, target, answer = found
             if target is None or answer is None or answer.late:
                 return reply("No answer to vote for",
                              f"{author.display_name} has no on-time answer in the last round.")
@@ -529,15 +541,10 @@ class RoundService:
                          f"Awards are limited to ±{LEAD_AWARD_LIMIT} at a time.")
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            sub = await Subscriptions(conn).for_channel(channel)
-            rnd = await Rounds(conn).latest_revealed(sub.id) if sub else None
-            if sub is None or rnd is None:
+            found = await self._last_answer(conn, channel, lead, person, now)
+            if found is None:
                 return reply("No revealed round here", "Awards apply to the last revealed round.")
-            people = People(conn)
-            actor = await people.upsert(lead.platform, lead.workspace, lead.user_id,
-                                        lead.display_name, now)
-            target = await people.find(person.platform, person.workspace, person.user_id)
-            answer = await Answers(conn).get(rnd.id, target.id) if target else None
+            sub, rnd, actor, target, answer = found
             if target is None or answer is None:
                 return reply("No answer found",
                              f"{person.display_name} did not answer the round of "
