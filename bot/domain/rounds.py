@@ -25,6 +25,7 @@ class Round:
     deadline: datetime
     message_id: str | None = None
     thread_id: str | None = None
+    post_attempts: int = 0
 
     def accepts_answers_at(self, moment: datetime) -> bool:
         return self.state is RoundState.OPEN and moment < self.deadline

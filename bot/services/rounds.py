@@ -587,9 +587,22 @@ class RoundService:
             if sub is None or not self._running(sub):
                 continue
             if now >= rnd.deadline:
-                log.warning("round %s was never posted before its deadline; dropping it", rnd.id)
+                # Its window closed while the post was unconfirmed. If an attempt did reach
+                # the platform, people saw the question: adopt the post so it is revealed.
+                platform = self.platforms.get(sub.channel.platform)
+                question = self.bank.get(rnd.question_id)
+                sent = None
+                if rnd.post_attempts and platform is not None and question is not None:
+                    key = render.daily_question(question, rnd, sub).key
+                    sent = await self._find_sent(platform, sub.channel, key)
                 async with self.db.transaction() as conn:
-                    await Rounds(conn).expire_unposted(rnd.id, now)
+                    if sent is not None:
+                        await Rounds(conn).mark_posted(rnd.id, sent.message_id, sent.thread_id,
+                                                       now)
+                    else:
+                        log.warning("round %s was never posted before its deadline; "
+                                    "dropping it", rnd.id)
+                        await Rounds(conn).expire_unposted(rnd.id, now)
                 continue
             await self._publish(sub, rnd)
         for sub in subs:

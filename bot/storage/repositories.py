@@ -134,7 +134,7 @@ def _round(row: sqlite3.Row) -> Round:
         local_date=date.fromisoformat(row["local_date"]), question_id=row["question_id"],
         state=RoundState(row["state"]), opens_at=from_db(row["opens_at"]),
         deadline=from_db(row["deadline"]), message_id=row["message_id"],
-        thread_id=row["thread_id"])
+        thread_id=row["thread_id"], post_attempts=row["post_attempts"])
 
 
 class Rounds(_Repo):

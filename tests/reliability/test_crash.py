@@ -140,8 +140,8 @@ async def test_sigkill_at_random_points_keeps_every_promise(tmp_path: Path) -> N
                 await fake.wait_for(lambda d=day: _question_ts(fake, d) is not None, WAIT)
                 thread = _question_ts(fake, day)
                 assert thread is not None
-                answers = {f"{day.date()}-{u}": (u, f"1900{day.day:02d}{i:04d}.000001")
-                           for i, u in enumerate(PEOPLE)}
+                answers = {f"{day.date()}-{u}": (u, f"19{day:%y%m%d}{i:02d}.000001")
+                           for i, u in enumerate(PEOPLE)}  # unique per day and person
                 give_up = asyncio.get_running_loop().time() + WAIT
                 while True:  # deliver until each answer is acknowledged, like Slack retrying
                     reacted = {ts for _, ts, _ in fake.reactions}

@@ -222,3 +222,31 @@ async def test_a_post_delivered_before_a_failure_is_adopted_not_repeated(
     async with core.db.reading() as conn:
         done = await Rounds(conn).get(rnd.id)
     assert done and done.state is RoundState.REVEALED
+
+
+async def test_a_post_that_went_out_before_a_long_outage_is_still_revealed(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    memory.deliver_then_fail = 1          # posted, then the process "died" before the commit
+    rnd = await core.rounds.post_due(sub.id)
+    assert rnd is not None and rnd.state is RoundState.POSTING and len(memory.questions) == 1
+    clock.set(datetime(2026, 11, 22, 20, 0, tzinfo=UTC))  # back only after the deadline
+    await core.rounds.sweep()
+    assert len(memory.questions) == 1 and len(memory.reveals) == 1
+    assert memory.reveals[0].thread_id == memory.questions[0].sent.thread_id
+
+
+async def test_a_round_never_posted_before_its_deadline_is_dropped(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    memory.fail_next_sends = 1            # the post never reached the platform
+    rnd = await core.rounds.post_due(sub.id)
+    assert rnd is not None and memory.posts == []
+    clock.set(datetime(2026, 11, 22, 20, 0, tzinfo=UTC))
+    await core.rounds.sweep()
+    assert memory.posts == []             # nobody saw it: nothing to reveal
+    async with core.db.reading() as conn:
+        dropped = await Rounds(conn).get(rnd.id)
+    assert dropped and dropped.state is RoundState.REVEALED and dropped.thread_id is None
