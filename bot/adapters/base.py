@@ -154,6 +154,12 @@ class FindsSent(Protocol):
                         thread_id: str | None = None) -> Sent | None: ...
 
 
+class TellsPeople(Protocol):
+    """Optional: platforms that can message one person directly (a DM)."""
+
+    async def tell(self, workspace: str, user_id: str, message: Message) -> None: ...
+
+
 class Platforms:
     """The running adapters by platform name: the core sends through this."""
 

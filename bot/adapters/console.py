@@ -94,6 +94,9 @@ class ConsoleAdapter:
     async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
         self._print(ACKS.get(outcome, "✓"))
 
+    async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        self._print(f"\n--- direct message to {user_id} ---\n{render_text(message)}\n")
+
     # -- the session -----------------------------------------------------------------------
 
     def _print(self, text: str) -> None:

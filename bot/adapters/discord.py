@@ -330,6 +330,8 @@ class DiscordAdapter:
                 return Sent(str(first.id), str(thread.id))
             return Sent(str(first.id), thread_id or str(first.id))
         except discord.HTTPException as exc:
+            # Only rate limits and server errors may pass by themselves; a 403 (missing
+            # access), 404 (unknown channel) or 400 needs a person, and the lead is told.
             retryable = exc.status >= 500 or exc.status == 429
             raise PlatformError(f"Discord {exc.status}: {exc.text[:100]}",
                                 retryable=retryable) from None
@@ -346,6 +348,14 @@ class DiscordAdapter:
                 ACK_EMOJI.get(outcome, "✅"))
         except discord.HTTPException as exc:
             raise PlatformError(f"add_reaction: {exc.status}") from None
+
+    async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        try:
+            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
+                int(user_id))
+            await user.send(embeds=to_embeds(message)[:EMBEDS_PER_MESSAGE])
+        except discord.HTTPException as exc:
+            raise PlatformError(f"DM: {exc.status}", retryable=False) from None
 
     async def archive(self, channel: ChannelRef, thread_id: str) -> None:
         try:

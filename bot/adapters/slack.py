@@ -75,6 +75,10 @@ ADMIN_MAP = {"schedule": "subscribe", "stop": "unsubscribe", "show": "schedule",
              "topics": "channel", "levels": "channel", "blind": "channel", "award": "award",
              "correct": "correct", "results": "results"}
 METADATA_EVENT = "quizbot_post"
+#: errors a retry cannot fix: the lead who set the schedule is told
+PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "missing_scope",
+                    "restricted_action", "invalid_auth", "account_inactive", "token_revoked",
+                    "no_permission", "ekm_access_denied"}
 SECTION_LIMIT = 2900      # Block Kit section text is capped at 3000 characters
 MAX_BLOCKS = 50
 USER_TTL = 600.0
@@ -257,12 +261,19 @@ class SlackAdapter:
         except SlackApiError as exc:
             error = slack_error(exc)
             retryable = exc.response.status_code in (429, 500, 502, 503, 504) or \
-                error in ("ratelimited", "internal_error", "fatal_error", "request_timeout")
+                error not in PERMANENT_ERRORS
             raise PlatformError(f"chat.postMessage: {error}", retryable=retryable) from None
         except Exception as exc:  # connection drops, timeouts
             raise PlatformError(f"chat.postMessage: {type(exc).__name__}") from None
         ts = str(resp["ts"])
         return Sent(ts, thread_id or ts)
+
+    async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        try:
+            await self.client.chat_postMessage(channel=user_id, text=fallback_text(message),
+                                               blocks=to_blocks(message))
+        except SlackApiError as exc:
+            raise PlatformError(f"DM: {slack_error(exc)}", retryable=False) from None
 
     async def find_sent(self, channel: ChannelRef, key: str,
                         thread_id: str | None = None) -> Sent | None:

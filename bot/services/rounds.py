@@ -102,6 +102,7 @@ class RoundService:
         return self.platforms.get(sub.channel.platform) is not None
 
     async def _open_round(self, sub: Subscription, slot: Slot) -> Round | None:
+        created = False
         async with self.db.transaction() as conn:
             rounds = Rounds(conn)
             rnd = await rounds.on_date(sub.id, slot.local_date)
@@ -114,7 +115,11 @@ class RoundService:
                     return None
                 rnd = await rounds.create(sub.id, slot.local_date, qid, slot.opens_at,
                                           slot.deadline)
-        if rnd is not None and rnd.state is RoundState.POSTING:
+                if rnd is not None:
+                    created = True
+        # A round left in 'posting' by an earlier failure is retried by the sweeper alone,
+        # so one sweep never makes two attempts.
+        if rnd is not None and created:
             return await self._publish(sub, rnd)
         return rnd
 
@@ -134,6 +139,8 @@ class RoundService:
                 sent = await platform.send(sub.channel, message, start_thread=True)
         except PlatformError as exc:
             log.warning("posting round %s failed (%s); the sweeper will retry", rnd.id, exc)
+            if not exc.retryable:
+                await self._tell_lead(sub, rnd, platform, exc)
             return rnd
         async with self.db.transaction() as conn:
             await Rounds(conn).mark_posted(rnd.id, sent.message_id, sent.thread_id,
@@ -388,6 +395,27 @@ class RoundService:
         async with self.db.transaction() as conn:
             await Rounds(conn).mark_revealed(rnd.id, sent.message_id, self.clock.now())
         return True
+
+    async def _tell_lead(self, sub: Subscription, rnd: Round, platform: ChatPlatform,
+                         exc: PlatformError) -> None:
+        """A post failing for a reason retrying cannot fix (the bot is not in the channel,
+        the channel is gone, a permission is missing): tell whoever set the schedule, once
+        per round, directly."""
+        async with self.db.transaction() as conn:
+            lead = await Subscriptions(conn).configured_by(sub.id)
+            if lead is None or not await Rounds(conn).mark_lead_told(rnd.id, self.clock.now()):
+                return
+        tell = getattr(platform, "tell", None)
+        if tell is None:
+            return
+        where = sub.channel_name or sub.channel.channel
+        try:
+            await tell(sub.channel.workspace, lead.user_id, reply(
+                f"I can't post the daily question in #{where}",
+                f"The platform said: {exc}. Check that I am in the channel and may post "
+                "there; I keep retrying until the answer window closes."))
+        except PlatformError as again:
+            log.warning("could not tell the lead about round %s: %s", rnd.id, again)
 
     @staticmethod
     async def _find_sent(platform: ChatPlatform, channel: ChannelRef, key: str,

@@ -13,7 +13,7 @@ from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.services import render
 from bot.services.teams import NOT_A_LEAD
 from bot.storage.db import Database
-from bot.storage.repositories import Subscriptions
+from bot.storage.repositories import People, Subscriptions
 
 Listener = Callable[[Subscription], None]
 LeadCheck = Callable[[Actor], Awaitable[bool]]
@@ -61,6 +61,9 @@ class SubscriptionService:
                       timezone=timezone, window=window, days=days, active=True)
         async with self.db.transaction() as conn:
             saved = await Subscriptions(conn).save(sub, self.clock.now())
+            me = await People(conn).upsert(actor.platform, actor.workspace, actor.user_id,
+                                           actor.display_name, self.clock.now())
+            await Subscriptions(conn).set_configured_by(saved.id, me.id)
         for listener in self.listeners:
             listener(saved)
         return saved

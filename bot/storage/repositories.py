@@ -123,6 +123,15 @@ class Subscriptions(_Repo):
         subs = [_subscription(r) for r in rows]
         return [s for s in subs if platforms is None or s.channel.platform in platforms]
 
+    async def set_configured_by(self, sub_id: int, person_id: int) -> None:
+        await self.conn.execute("UPDATE subscriptions SET configured_by=? WHERE id=?",
+                                (person_id, sub_id))
+
+    async def configured_by(self, sub_id: int) -> Person | None:
+        row = await fetch_one(self.conn, "SELECT p.* FROM subscriptions s JOIN people p ON"
+                              " p.id = s.configured_by WHERE s.id=?", (sub_id,))
+        return _person(row) if row else None
+
     async def count(self) -> int:
         row = await fetch_one(self.conn, "SELECT COUNT(*) FROM subscriptions")
         return int(row[0]) if row else 0
@@ -222,6 +231,13 @@ class Rounds(_Repo):
             " AND deadline > ? AND deadline <= ? ORDER BY id",
             (RoundState.OPEN.value, to_db(now), to_db(now + ahead)))
         return [_round(r) for r in rows]
+
+    async def mark_lead_told(self, round_id: int, now: datetime) -> bool:
+        """True the first time only: a lead hears about a failing post once per round."""
+        rows = await self.conn.execute_fetchall(
+            "UPDATE rounds SET lead_told_at=? WHERE id=? AND lead_told_at IS NULL RETURNING 1",
+            (to_db(now), round_id))
+        return bool(rows)
 
     async def mark_reminded(self, round_id: int, now: datetime) -> bool:
         cur = await self.conn.execute("UPDATE rounds SET reminded_at=? WHERE id=? AND"

@@ -305,13 +305,12 @@ async def test_ok_false_and_dropped_connections_are_retried_without_duplicates(
         fake.fail("chat.postMessage", 200, error="channel_not_found")  # ok: false
         clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
         await env.core.rounds.sweep()
-        assert fake.ok_calls("chat.postMessage") == []
+        assert [p for p in fake.ok_calls("chat.postMessage") if p["channel"] == "C1"] == []
         fake.fail("chat.postMessage", 0)  # then the connection drops mid-request
         await env.core.rounds.sweep()      # the connection-error handler retries at once
         await env.core.rounds.sweep()
-        assert len(fake.ok_calls("chat.postMessage")) == 1
-        statuses = [c.status for c in fake.all_calls("chat.postMessage")]
-        assert statuses == [200, 0, 200]  # ok:false, dropped, posted
+        posts = [c for c in fake.all_calls("chat.postMessage") if c.params["channel"] == "C1"]
+        assert [(c.status, c.ok) for c in posts] == [(200, False), (0, False), (200, True)]
 
 
 async def test_a_post_whose_reply_times_out_is_adopted_not_repeated(
@@ -332,3 +331,19 @@ async def test_a_post_whose_reply_times_out_is_adopted_not_repeated(
         adopted = await env.core.rounds.open_thread(CHANNEL)
         assert adopted == questions[0]["ts"]
         assert fake.all_calls("conversations.history")
+
+
+async def test_not_in_channel_tells_the_lead_who_set_the_schedule(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+    async with slack_env(settings, clock, sample_bank) as env:
+        fake = env.fake
+        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
+        await env.last_response(1)
+        sub = await env.core.subscriptions.get(CHANNEL)
+        assert sub is not None
+        fake.fail("chat.postMessage", 200, error="not_in_channel")
+        clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+        await env.core.rounds.sweep()
+        dms = [p for p in fake.ok_calls("chat.postMessage") if p["channel"] == "UADMIN"]
+        assert len(dms) == 1 and "can't post the daily question" in dms[0]["text"]
+        assert "not_in_channel" in dms[0]["text"]

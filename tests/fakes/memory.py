@@ -26,6 +26,8 @@ class MemoryPlatform:
     posts: list[Post] = field(default_factory=list)
     acks: list[tuple[str, AnswerOutcome]] = field(default_factory=list)
     fail_next_sends: int = 0
+    fail_permanently: bool = False  # injected failures are not retryable (not in channel)
+    told: list[tuple[str, Message]] = field(default_factory=list)
     deliver_then_fail: int = 0   # the post goes out, then the reply is lost (a timeout)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -33,7 +35,7 @@ class MemoryPlatform:
                    start_thread: bool = False) -> Sent:
         if self.fail_next_sends > 0:
             self.fail_next_sends -= 1
-            raise PlatformError("injected failure")
+            raise PlatformError("injected failure", retryable=not self.fail_permanently)
         mid = f"m{next(self._ids)}"
         sent = Sent(mid, thread_id or (f"t-{mid}" if start_thread else mid))
         self.posts.append(Post(channel, message, thread_id, sent))
@@ -41,6 +43,9 @@ class MemoryPlatform:
             self.deliver_then_fail -= 1
             raise PlatformError("timed out after the platform accepted the post")
         return sent
+
+    async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        self.told.append((user_id, message))
 
     async def find_sent(self, channel: ChannelRef, key: str,
                         thread_id: str | None = None) -> Sent | None:

@@ -250,3 +250,18 @@ async def test_a_round_never_posted_before_its_deadline_is_dropped(
     async with core.db.reading() as conn:
         dropped = await Rounds(conn).get(rnd.id)
     assert dropped and dropped.state is RoundState.REVEALED and dropped.thread_id is None
+
+
+async def test_a_post_that_cannot_succeed_is_reported_to_the_lead_once(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    memory.fail_next_sends, memory.fail_permanently = 3, True  # e.g. the bot left the channel
+    await core.rounds.post_due(sub.id)
+    await core.rounds.sweep()
+    await core.rounds.sweep()
+    assert memory.posts == []
+    assert [who for who, _ in memory.told] == [LEAD.user_id]  # told once, not every minute
+    assert "can't post the daily question in #general" in memory.told[0][1].text()
+    await core.rounds.sweep()                               # fixed: the retry posts once
+    assert len(memory.questions) == 1
