@@ -1,0 +1,23 @@
+"""Fake platforms for the tests; every one listens only on an ephemeral 127.0.0.1 port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+
+
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[int]:
+    """Serve ``app`` on 127.0.0.1 at a free port; yields the port, stops on exit."""
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None and server.sockets  # type: ignore[attr-defined]
+    try:
+        yield int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+    finally:
+        await runner.cleanup()

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import serve
+
 APP_ID = 900
 BOT_ID = 900
 GUILD_ID = 1000
@@ -358,14 +360,10 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
     app.router.add_route("*", "/api/v10/{tail:.*}", fake.rest)
     app.router.add_get("/gateway", fake.gateway_ws)
     app.router.add_get("/gateway/", fake.gateway_ws)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield fake
-    finally:
-        if fake._ws is not None:
-            await fake._ws.close()
-        await runner.cleanup()
+    async with serve(app) as port:
+        fake.port = port
+        try:
+            yield fake
+        finally:
+            if fake._ws is not None:
+                await fake._ws.close()

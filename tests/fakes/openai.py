@@ -11,6 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import serve
+
 
 @dataclass
 class FakeOpenAI:
@@ -39,14 +41,9 @@ async def fake_openai() -> AsyncIterator[FakeOpenAI]:
     fake = FakeOpenAI()
     app = web.Application()
     app.router.add_post("/v1/chat/completions", fake.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        yield fake
-    finally:
-        fake.release.set()
-        await runner.cleanup()
+    async with serve(app) as port:
+        fake.base_url = f"http://127.0.0.1:{port}/v1"
+        try:
+            yield fake
+        finally:
+            fake.release.set()

@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import serve
+
 TEAM = "T1"
 BOT_USER = "UBOT"
 
@@ -203,15 +205,10 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app.router.add_route("*", "/api/{method}", fake.api)
     app.router.add_post("/response/{rid}", fake.response_url)
     app.router.add_get("/socket", fake.socket)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        for ws in fake._sockets:
-            await ws.close()
-        await runner.cleanup()
+    async with serve(app) as port:
+        fake.base_url = f"http://127.0.0.1:{port}"
+        try:
+            yield fake
+        finally:
+            for ws in fake._sockets:
+                await ws.close()
