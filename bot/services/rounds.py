@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 REMINDER_AHEAD = timedelta(hours=1)
 ANSWER_BATCH = 256  # answers stored per group-commit transaction
+OPEN_ROUND_CACHE = 1024  # open rounds remembered; the oldest entry leaves first
 VOTING_WINDOW = timedelta(hours=24)
 
 
@@ -77,6 +78,7 @@ class RoundService:
         self._pending: list[tuple[IncomingMessage, str,
                                   asyncio.Future[AnswerOutcome | AnswerResult]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._open_rounds: dict[tuple[object, ...], Round] = {}
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -232,7 +234,14 @@ class RoundService:
             for msg, _ in items:
                 key = (msg.channel, msg.thread_id, msg.round_id)
                 if key not in found:
-                    found[key] = await self._round_for(conn, msg)
+                    cached = self._open_rounds.get(key)
+                    # Before its deadline a posted round is always open (reveals come only
+                    # after it), so a cached round saves a query; later, ask the database.
+                    if cached is not None and now < cached.deadline:
+                        found[key] = cached
+                    else:
+                        found[key] = await self._round_for(conn, msg)
+                        self._remember_open(key, found[key])
                 rounds.append(found[key])
             live = [i for i, r in enumerate(rounds)
                     if r is not None and r.state is not RoundState.POSTING]
@@ -288,6 +297,14 @@ class RoundService:
                     await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
                     results[i] = AnswerOutcome.LATE
         return results
+
+    def _remember_open(self, key: tuple[object, ...], rnd: Round | None) -> None:
+        if rnd is None or rnd.state is not RoundState.OPEN:
+            self._open_rounds.pop(key, None)
+            return
+        self._open_rounds[key] = rnd
+        while len(self._open_rounds) > OPEN_ROUND_CACHE:
+            self._open_rounds.pop(next(iter(self._open_rounds)))
 
     @staticmethod
     async def _round_for(conn: Any, msg: IncomingMessage) -> Round | None:
