@@ -10,7 +10,6 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import aiosqlite
 
@@ -534,14 +533,21 @@ class Scores(_Repo):
     async def top(self, *, scope: str, board: Board, period: str, limit: int = 10,
                   team_id: int | None = None) -> list[Standing]:
         """The leaders of a board from the totals (ties share the lower rank number)."""
-        team = ("JOIN team_members m ON m.person_id = t.person_id AND m.team_id = ?"
-                if team_id is not None else "")
-        params: list[Any] = [team_id] if team_id is not None else []
-        rows = await fetch_all(
-            self.conn, "SELECT t.person_id, t.points, p.display_name FROM score_totals t"
-            f" {team} JOIN people p ON p.id = t.person_id WHERE t.scope=? AND t.board=?"
-            " AND t.period=? AND t.points <> 0 ORDER BY t.points DESC, p.display_name"
-            " LIMIT ?", (*params, scope, board.value, period, limit))
+        if team_id is None:
+            rows = await fetch_all(
+                self.conn, "SELECT t.person_id, t.points, p.display_name FROM score_totals t"
+                " JOIN people p ON p.id = t.person_id WHERE t.scope=? AND t.board=?"
+                " AND t.period=? AND t.points <> 0 ORDER BY t.points DESC, p.display_name"
+                " LIMIT ?", (scope, board.value, period, limit))
+        else:
+            # Walk the (small) team and look each member's total up by primary key; CROSS
+            # JOIN fixes that order (the planner would otherwise scan the whole scope).
+            rows = await fetch_all(
+                self.conn, "SELECT t.person_id, t.points, p.display_name FROM team_members m"
+                " CROSS JOIN score_totals t ON t.scope=? AND t.board=? AND t.period=?"
+                " AND t.person_id = m.person_id JOIN people p ON p.id = t.person_id"
+                " WHERE m.team_id=? AND t.points <> 0 ORDER BY t.points DESC,"
+                " p.display_name LIMIT ?", (scope, board.value, period, team_id, limit))
         out: list[Standing] = []
         for i, r in enumerate(rows):
             rank = out[-1].rank if out and out[-1].points == r["points"] else i + 1
@@ -556,13 +562,16 @@ class Scores(_Repo):
             " AND t.person_id=?", (scope, board.value, period, person_id))
         if mine is None or mine[0] == 0:
             return None
-        team = ("AND person_id IN (SELECT person_id FROM team_members WHERE team_id = ?)"
-                if team_id is not None else "")
-        above = await fetch_one(
-            self.conn, "SELECT COUNT(*) FROM score_totals WHERE scope=? AND board=? AND"
-            f" period=? AND points > ? {team}",
-            (scope, board.value, period, mine[0],
-             *([team_id] if team_id is not None else [])))
+        if team_id is None:
+            above = await fetch_one(
+                self.conn, "SELECT COUNT(*) FROM score_totals WHERE scope=? AND board=? AND"
+                " period=? AND points > ?", (scope, board.value, period, mine[0]))
+        else:
+            above = await fetch_one(
+                self.conn, "SELECT COUNT(*) FROM team_members m CROSS JOIN score_totals t"
+                " ON t.scope=? AND t.board=? AND t.period=? AND t.person_id = m.person_id"
+                " WHERE m.team_id=? AND t.points > ?",
+                (scope, board.value, period, team_id, mine[0]))
         assert above is not None
         return Standing(int(above[0]) + 1, person_id, mine[1], mine[0])
 
