@@ -601,12 +601,11 @@ class RoundService:
                 base = next((r for r in rows if r["reason"] == Reason.COVERAGE.value),
                             rows[0] if rows else None)
                 delta = points - current
-                if base is None or delta == 0:
-                    if base is None:
-                        await scores.add(Award(target.id, delta, Reason.CORRECTION, reason),
-                                         board=Board.DAILY, subscription_id=sub.id,
-                                         round_id=rnd.id, at=now, actor_id=actor.id)
-                else:
+                if base is None:  # nothing paid yet: the correction stands on its own
+                    await scores.add(Award(target.id, delta, Reason.CORRECTION, reason),
+                                     board=Board.DAILY, subscription_id=sub.id,
+                                     round_id=rnd.id, at=now, actor_id=actor.id)
+                elif delta:
                     await scores.correct(base["id"], delta, reason, actor.id, now)
                 total = points
             else:
@@ -677,6 +676,3 @@ class RoundService:
                     continue
             async with self.db.transaction() as conn:
                 await Rounds(conn).mark_archived(rnd.id, now)
-
-    def question(self, question_id: str) -> Question | None:
-        return self.bank.get(question_id)

@@ -184,11 +184,6 @@ class Rounds(_Repo):
             (channel.platform, channel.workspace, channel.channel, thread_id))
         return (row["subscription_id"], _round(row)) if row else None
 
-    async def by_thread(self, sub_id: int, thread_id: str) -> Round | None:
-        row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE subscription_id=?"
-                              " AND thread_id=?", (sub_id, thread_id))
-        return _round(row) if row else None
-
     async def latest(self, sub_id: int) -> Round | None:
         row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE subscription_id=?"
                               " ORDER BY local_date DESC LIMIT 1", (sub_id,))
@@ -302,10 +297,11 @@ def _answer(row: sqlite3.Row) -> Answer:
                   from_db(row["created_at"]), from_db(row["updated_at"]))
 
 
-_ANSWER_SELECT = (
-    "SELECT a.*, p.id AS p_id, p.platform AS p_platform, p.workspace AS p_workspace,"
-    " p.user_id AS p_user_id, p.display_name AS p_display_name"
-    " FROM answers a JOIN people p ON p.id = a.person_id")
+_ANSWER_COLUMNS = (
+    "a.*, p.id AS p_id, p.platform AS p_platform, p.workspace AS p_workspace,"
+    " p.user_id AS p_user_id, p.display_name AS p_display_name")
+_ANSWER_FROM = " FROM answers a JOIN people p ON p.id = a.person_id"
+_ANSWER_SELECT = f"SELECT {_ANSWER_COLUMNS}{_ANSWER_FROM}"
 
 
 class Answers(_Repo):
@@ -363,17 +359,10 @@ class Answers(_Repo):
 
     async def by_message(self, platform: str, message_id: str) -> tuple[Answer, RoundState] | None:
         row = await fetch_one(
-            self.conn, f"{_ANSWER_SELECT} JOIN rounds r ON r.id = a.round_id"
-            " WHERE a.message_id = ? AND p.platform = ?", (message_id, platform))
-        if row is None:
-            return None
-        rnd = await fetch_one(self.conn, "SELECT state FROM rounds WHERE id=?", (row["round_id"],))
-        assert rnd is not None
-        return _answer(row), RoundState(rnd["state"])
-
-    async def by_id(self, answer_id: int) -> Answer | None:
-        row = await fetch_one(self.conn, f"{_ANSWER_SELECT} WHERE a.id=?", (answer_id,))
-        return _answer(row) if row else None
+            self.conn, f"SELECT r.state AS round_state, {_ANSWER_COLUMNS}{_ANSWER_FROM}"
+            " JOIN rounds r ON r.id = a.round_id WHERE a.message_id = ? AND p.platform = ?",
+            (message_id, platform))
+        return (_answer(row), RoundState(row["round_state"])) if row else None
 
     async def set_grade(self, answer_id: int, covered: list[str], missed: list[str],
                         score: float) -> None:
@@ -438,13 +427,6 @@ class Events(_Repo):
             f"INSERT INTO seen_events (platform, event_id, seen_at) VALUES {values}"
             " ON CONFLICT DO NOTHING RETURNING platform, event_id", params)
         return {(r[0], r[1]) for r in rows}
-
-    async def first_sight(self, platform: str, event_id: str, now: datetime) -> bool:
-        """Remember an event id; False if it was seen before (a retry or a replay)."""
-        rows = await self.conn.execute_fetchall(
-            "INSERT INTO seen_events (platform, event_id, seen_at) VALUES (?,?,?)"
-            " ON CONFLICT DO NOTHING RETURNING 1", (platform, event_id, to_db(now)))
-        return bool(rows)
 
 
 class Scores(_Repo):
