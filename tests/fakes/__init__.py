@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from aiohttp import web
@@ -21,3 +23,17 @@ async def serve(app: web.Application) -> AsyncIterator[int]:
         yield int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
     finally:
         await runner.cleanup()
+
+
+async def wait_until(changed: asyncio.Event, condition: Callable[[], bool], seconds: float,
+                     who: str) -> None:
+    """Wait for the bot's asynchronous work to reach a fake (real I/O, not a deadline): woken
+    by every call the fake records, and every 20 ms for state outside the fake."""
+    try:
+        async with asyncio.timeout(seconds):
+            while not condition():
+                changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), 0.02)
+    except TimeoutError:
+        raise AssertionError(f"the fake {who} did not see the expected calls") from None

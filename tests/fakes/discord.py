@@ -9,7 +9,6 @@ retry_after, or 500) to test retries. JSON replies carry exactly `application/js
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 from collections import defaultdict
@@ -20,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes import serve
+from tests.fakes import serve, wait_until
 
 APP_ID = 900
 BOT_ID = 900
@@ -98,15 +97,7 @@ class FakeDiscord:
         return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
 
     async def wait_for(self, condition: Callable[[], bool], seconds: float = 5.0) -> None:
-        """Wait for the bot's asynchronous work to reach the fake (real I/O, no deadline)."""
-        try:
-            async with asyncio.timeout(seconds):
-                while not condition():
-                    self.changed.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.changed.wait(), 0.02)
-        except TimeoutError:
-            raise AssertionError("the fake Discord did not see the expected calls") from None
+        await wait_until(self.changed, condition, seconds, "Discord")
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         await asyncio.wait_for(self.identified.wait(), 5)

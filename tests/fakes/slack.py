@@ -7,7 +7,6 @@ to fail a method (429 with Retry-After, 500, or ok: false) so retries can be tes
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 from collections import defaultdict
@@ -19,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes import serve
+from tests.fakes import serve, wait_until
 
 TEAM = "T1"
 BOT_USER = "UBOT"
@@ -74,16 +73,7 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method]
 
     async def wait_for(self, condition: Callable[[], bool], seconds: float = 5.0) -> None:
-        """Wait for the bot's after-ack work to reach the fake (real I/O, not a deadline)."""
-        try:
-            async with asyncio.timeout(seconds):
-                while not condition():
-                    self.changed.clear()
-                    # woken by every recorded call; the short wait covers state outside the fake
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.changed.wait(), 0.02)
-        except TimeoutError:
-            raise AssertionError("the fake Slack did not see the expected calls") from None
+        await wait_until(self.changed, condition, seconds, "Slack")
 
     async def push(self, envelope_type: str, payload: dict[str, Any],
                    envelope_id: str | None = None) -> str:
