@@ -398,7 +398,7 @@ class RoundService:
             for award in round_awards(entries, question.difficulty):
                 await scores.add(award, board=Board.DAILY, subscription_id=sub.id,
                                  round_id=rnd.id, at=rnd.deadline)
-            lines = await self._result_lines(answers_repo, scores, rnd.id, on_time, fresh)
+            lines = await self._result_lines(graded, scores, rnd.id, on_time, fresh)
         late = [a.person.display_name for a in answers if a.late]
         message = render.reveal(question, rnd, lines, late, blind=sub.blind)
         try:
@@ -458,10 +458,9 @@ class RoundService:
             return grade(question, text)
 
     @staticmethod
-    async def _result_lines(answers: Answers, scores: Scores, round_id: int,
-                            on_time: list[Answer],
+    async def _result_lines(graded: dict[int, tuple[list[str], list[str], float]],
+                            scores: Scores, round_id: int, on_time: list[Answer],
                             fresh: dict[int, Grade]) -> list[render.RevealLine]:
-        graded = await answers.grades(round_id)
         points: dict[int, int] = {}
         for row in await scores.for_round(round_id):
             points[row["person_id"]] = points.get(row["person_id"], 0) + row["points"]
@@ -484,8 +483,8 @@ class RoundService:
                 return reply("No revealed round found",
                              "Results appear after a round's deadline. Try /results YYYY-MM-DD.")
             answers = [a for a in await Answers(conn).for_round(rnd.id) if not a.late]
-            lines = await self._result_lines(Answers(conn), Scores(conn, self.totals_tz),
-                                             rnd.id, answers, {})
+            lines = await self._result_lines(await Answers(conn).grades(rnd.id),
+                                             Scores(conn, self.totals_tz), rnd.id, answers, {})
         question = self.bank.get(rnd.question_id)
         if question is None:
             return reply("That question left the bank", "No results to show.")
