@@ -179,13 +179,16 @@ class ConfigError(RuntimeError):
     """Settings that cannot work; the message says what to set."""
 
 
+def base_clock(settings: Settings) -> Clock:
+    """Real time, or the file clock tests and demos drive (QUIZBOT_FAKE_TIME_FILE)."""
+    return FileClock(settings.fake_time_file) if settings.fake_time_file else SystemClock()
+
+
 async def run(settings: Settings, platforms: list[str], *, user: str | None = None) -> int:
     """Run the chosen adapters until they stop; returns the process exit code."""
     if platforms == ["console"]:
         return await run_console(settings, user)
-    clock: Clock = FileClock(settings.fake_time_file) if settings.fake_time_file \
-        else SystemClock()
-    core = await build(settings, clock=clock)
+    core = await build(settings, clock=base_clock(settings))
     try:
         try:
             adapters = make_adapters(core, platforms)
@@ -216,7 +219,7 @@ async def run(settings: Settings, platforms: list[str], *, user: str | None = No
 async def run_console(settings: Settings, user: str | None) -> int:
     from bot.adapters.console import CHANNEL, CHANNEL_NAME, ConsoleAdapter
 
-    clock = OffsetClock()
+    clock = OffsetClock(base_clock(settings))
     core = await build(settings, clock=clock)
     try:
         console = ConsoleAdapter(core.rounds, core.commands, clock, user=user)

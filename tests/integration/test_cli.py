@@ -18,10 +18,24 @@ from tests.conftest import SAMPLE_BANK
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# A Tuesday morning, UTC: a console run's "/advance 12h" stays within the day. With real
+# time, a run started in the evening crossed the next morning's post and saw two rounds.
+TUESDAY_MORNING = "2026-03-03T08:00:00+00:00"
+CLOCK_FILE = Path()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fixed_clock(tmp_path_factory: pytest.TempPathFactory) -> None:
+    global CLOCK_FILE
+    CLOCK_FILE = tmp_path_factory.mktemp("clock") / "now"
+    CLOCK_FILE.write_text(TUESDAY_MORNING)
+
+
 def quizbot(*args: str, stdin: str = "", bank: Path | None = SAMPLE_BANK,
             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("QUIZBOT_", "DISCORD_", "SLACK_"))}
+    env["QUIZBOT_FAKE_TIME_FILE"] = str(CLOCK_FILE)
     if bank is not None:
         env["QUIZBOT_QUESTIONS_DIR"] = str(bank)
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
