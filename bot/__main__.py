@@ -13,8 +13,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.bank import BankError, json_schema, load_bank
+from bot.bank import BankError, json_schema, load_bank, raw_texts
 from bot.config import Settings
+from bot.domain.grading import vocabulary
+from bot.domain.grading.checks import check_rubrics
 from bot.storage.db import Database, SchemaTooNewError, latest_version
 
 
@@ -50,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     sc = qs.add_parser("schema", help="print the topic file JSON Schema",
                        description="Print the JSON Schema of a topic file (questions/schema.json).")
     sc.add_argument("--write", type=Path, help="write it to this file instead")
+
+    g = sub.add_parser("grading", help="look into the grader",
+                       description="Look into how answers are graded.")
+    gs = g.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ex = gs.add_parser("explain", help="grade one answer and show why",
+                       description="Grade one answer to a bank entry with the rubric grader "
+                       "and show the points covered (with the words that earned them), the "
+                       "points missed and any misconception asserted.")
+    ex.add_argument("entry", help="a bank entry id")
+    ex.add_argument("text", nargs="?", help="the answer (default: read standard input)")
 
     d = sub.add_parser("db", help="manage the database", description="Manage the database.")
     ds = d.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -108,8 +120,15 @@ def _cmd_questions(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(json_schema())
         return 0
+    path = args.path or _settings().questions_dir
     try:
-        bank = load_bank(args.path or _settings().questions_dir)
+        bank = load_bank(path)
+        if args.action == "validate":
+            answers, texts = raw_texts(path)
+            vocabulary.use_texts(texts)
+            problems = check_rubrics(list(bank), answers)
+            if problems:
+                raise BankError(problems)
     except BankError as exc:
         print(f"{len(exc.problems)} problem(s) in the question bank:", file=sys.stderr)
         for problem in exc.problems:
@@ -149,10 +168,57 @@ async def _cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_grading(args: argparse.Namespace) -> int:
+    settings = _settings()
+    return _explain(settings.questions_dir, args.entry,
+                    args.text if args.text is not None else sys.stdin.read())
+
+
+def _explain(path: Path, entry: str, text: str) -> int:
+    """Grade one answer. Works while other entries are broken (mid-edit): only this entry
+    must validate, and the vocabulary is read from the raw files."""
+    import yaml
+
+    from bot.bank import topic_files
+    from bot.domain.grading import grade
+    from bot.domain.questions import Question
+
+    question = None
+    for file in topic_files(path):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        items = data.get("questions", []) if isinstance(data, dict) else []
+        raw = next((q for q in items if isinstance(q, dict) and q.get("id") == entry), None)
+        if raw is None:
+            continue
+        try:
+            question = Question.model_validate({**raw, "topic": data.get("topic", "")})
+        except ValidationError as exc:
+            print(f"quizbot: {entry} does not validate: {exc}", file=sys.stderr)
+            return 1
+        break
+    if question is None:
+        print(f"quizbot: no entry {entry!r} in the bank", file=sys.stderr)
+        return 2
+    vocabulary.use_texts(raw_texts(path)[1])
+    g = grade(question, text)
+    print(f"score {g.score:.2f}: covered {len(g.covered)}/{len(question.key_points)}")
+    for label, quote in g.evidence:
+        print(f"  + {label}: «{quote}»")
+    for label in g.missed:
+        print(f"  - {label}")
+    for m in g.mistakes:
+        print(f"  ✗ {m.claim} «{m.quote}» -> {m.correction}")
+    for note in g.notes:
+        print(f"  ({note})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "questions":
         return _cmd_questions(args)
+    if args.command == "grading":
+        return _cmd_grading(args)
     if args.command == "discord":
         return _cmd_discord(args)
     try:

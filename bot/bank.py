@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from bot.domain.grading import vocabulary
 from bot.domain.questions import Level, Question, TopicFile
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "questions"
@@ -134,7 +135,40 @@ def load_bank(path: Path = DEFAULT_DIR) -> QuestionBank:
                                          tuple(q.id for q in topic.questions))
     if problems:
         raise BankError(problems)
+    vocabulary.use_bank(bank)
     return bank
+
+
+def raw_texts(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """(entry id, answer) pairs and every string of the topic files under ``path``'s folder,
+    read without validation, so one file can be checked against a bank whose other files
+    are being edited."""
+    folder = path if path.is_dir() else path.parent
+    answers: list[tuple[str, str]] = []
+    strings: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, str):
+            strings.append(node)
+        elif isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    for file in topic_files(folder):
+        try:
+            data = yaml.load(file.read_text(encoding="utf-8"), Loader=_LOADER)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        walk(data)
+        items = data.get("questions") if isinstance(data, dict) else None
+        for q in items if isinstance(items, list) else []:
+            if isinstance(q, dict) and isinstance(q.get("id"), str) \
+                    and isinstance(q.get("answer"), str):
+                answers.append((q["id"], q["answer"]))
+    return answers, strings
 
 
 def json_schema() -> str:

@@ -42,7 +42,12 @@ class Settings(BaseSettings):
                                      "https://api.openai.com/v1 or a local server")
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
-    llm_timeout: float = Field(10.0, gt=0, le=120)
+    llm_timeout: float = Field(10.0, gt=0, le=120,
+                               description="seconds the LLM judge may take per answer")
+    llm_response_format: Literal["auto", "json_schema", "json_object"] = Field(
+        "auto", description="structured output: auto tries json_schema, then json_object")
+    judge_concurrency: int = Field(4, ge=1, le=64,
+                                   description="answers the LLM judge grades at once")
 
     discord_token: SecretStr | None = Field(
         None, validation_alias=_env("DISCORD_TOKEN", "QUIZBOT_DISCORD_TOKEN"))

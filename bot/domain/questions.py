@@ -40,21 +40,56 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class KeyPoint(_Strict):
-    """One idea an interviewer listens for, and the phrases that show someone covered it."""
+def _numbers_are_phrases(value: object) -> object:
+    """YAML reads `[fp8, 4, 0.5]` with numbers; a number is a fine phrase."""
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for v in value]
+    return value
 
-    label: Annotated[str, Field(min_length=3, max_length=120)]
-    phrases: Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]],
-                       Field(min_length=1, max_length=20)]
 
-    @field_validator("phrases", mode="before")
+Phrases = Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]],
+                    Field(min_length=1, max_length=40)]
+Requires = Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]],
+                     Field(max_length=20)]
+
+
+class _Phrased(_Strict):
+    """Something the grader recognises by phrases (and optionally a required term)."""
+
+    phrases: Phrases
+    requires: Requires = Field(default_factory=list)
+
+    @field_validator("phrases", "requires", mode="before")
     @classmethod
-    def _numbers_are_phrases(cls, value: object) -> object:
-        # YAML reads `[fp8, 4, 0.5]` with numbers; a number is a fine phrase.
-        if isinstance(value, list):
-            return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-                    for v in value]
-        return value
+    def _numbers(cls, value: object) -> object:
+        return _numbers_are_phrases(value)
+
+
+class KeyPoint(_Phrased):
+    """One idea an interviewer listens for, and the phrases that show someone covered it.
+
+    ``label`` names the idea without giving it away (it is shown at every reveal, so pasting
+    the labels must earn nothing); ``claim`` states the fact in one sentence; ``phrases``
+    are the specific ways people say it; ``requires``, when given, lists terms of which one
+    must appear in the same sentence as a phrase (for phrases too common to stand alone).
+    """
+
+    label: Annotated[str, Field(min_length=3, max_length=60)]
+    claim: Annotated[str, Field(min_length=10, max_length=300)]
+
+
+class Misconception(_Phrased):
+    """A wrong claim candidates really make, how to recognise it, and its correction.
+
+    An answer asserting it (its phrases, not denied, with one of ``requires`` in the same
+    sentence when given) loses the credit of ``point``, or one point's worth when it names
+    none; the person is told the ``correction``.
+    """
+
+    claim: Annotated[str, Field(min_length=10, max_length=300)]
+    point: str | None = Field(None, description="label of the key point it contradicts")
+    correction: Annotated[str, Field(min_length=10, max_length=300)]
 
 
 class AskedAs(_Strict):
@@ -73,6 +108,7 @@ class Question(_Strict):
     difficulty: Annotated[int, Field(ge=1, le=5)]
     answer: Annotated[str, Field(min_length=40)]
     key_points: Annotated[list[KeyPoint], Field(min_length=3, max_length=6)]
+    misconceptions: Annotated[list[Misconception], Field(min_length=1, max_length=3)]
     follow_up: str | None = None
     asked_as: list[AskedAs] = Field(default_factory=list)
     tags: list[Annotated[str, Field(pattern=SLUG)]] = Field(default_factory=list)
@@ -90,6 +126,15 @@ class Question(_Strict):
         if len(set(labels)) != len(labels):
             raise ValueError("key point labels must be distinct")
         return points
+
+    @model_validator(mode="after")
+    def _misconceptions_name_real_points(self) -> Question:
+        labels = {kp.label for kp in self.key_points}
+        for mc in self.misconceptions:
+            if mc.point is not None and mc.point not in labels:
+                raise ValueError(f"misconception {mc.claim[:40]!r}...: point {mc.point!r} is "
+                                 "not one of this entry's key point labels")
+        return self
 
     @property
     def code_blocks(self) -> list[str]:

@@ -127,20 +127,17 @@ class PracticeService:
         points = coverage_points(result.score, question.difficulty)
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            if not await Practice(conn).finish(attempt_id, text, result.score, now,
-                                               list(result.covered), list(result.missed)):
+            if not await Practice(conn).finish(attempt_id, text, result, now):
                 return reply("You already answered that one", "Start another with /quiz.")
             if points:
                 award = Award(person.id, points, Reason.PRACTICE, question.id)
                 await Scores(conn, self.totals_tz).add(award, board=Board.PRACTICE,
                                                        subscription_id=None, round_id=None,
                                                        at=now)
-        verdict = (f"You covered {len(result.covered)} of {len(question.key_points)} key "
-                   f"points: +{points} practice point{'s' if points != 1 else ''}.")
-        if result.missed:
-            verdict += f"\nMissed: {'; '.join(result.missed)}."
-        if result.notes:
-            verdict += f"\nNote: {'; '.join(result.notes)}."
+        verdict = "\n".join([
+            f"You covered {len(result.covered)} of {len(question.key_points)} key points: "
+            f"+{points} practice point{'s' if points != 1 else ''}.",
+            *(line[0].upper() + line[1:] for line in render.feedback(result))])
         return Message(
             title="Reference answer",
             sections=(Section("Your result", verdict),

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.adapters.base import Button, Message, MessageKind, Section
+from bot.domain.grading import Grade
 from bot.domain.questions import Question
 from bot.domain.rounds import Round
 from bot.domain.scoring import Standing
@@ -37,7 +38,8 @@ def daily_question(q: Question, rnd: Round, sub: Subscription) -> Message:
 
 
 def key_points_text(q: Question) -> str:
-    return "\n".join(f"• {kp.label}" for kp in q.key_points)
+    """Each key point's name and the fact it stands for."""
+    return "\n".join(f"• {kp.label}: {kp.claim}" for kp in q.key_points)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +48,36 @@ class RevealLine:
 
     name: str
     points: int
-    covered: tuple[str, ...]
-    missed: tuple[str, ...]
+    grade: Grade
     answer: str = ""
-    notes: tuple[str, ...] = ()
+
+
+EVIDENCE_CHARS = 90
+
+
+def feedback(g: Grade) -> list[str]:
+    """What a grade says, one line per kind: covered points with the words that earned
+    them, missed points, each misconception with its correction, and style notes."""
+    lines = []
+    if g.covered:
+        lines.append("covered: " + "; ".join(
+            f"{label} («{clip(defuse(quote), EVIDENCE_CHARS)}»)" if (quote := g.evidence_for(
+                label)) else label for label in g.covered))
+    if g.missed:
+        lines.append("missed: " + "; ".join(g.missed))
+    for m in g.mistakes:
+        lines.append(f"not quite: «{clip(defuse(m.quote), EVIDENCE_CHARS)}». {m.correction}")
+    if g.notes:
+        lines.append(f"note: {'; '.join(g.notes)}")
+    return lines
 
 
 def result_line(i: int, r: RevealLine) -> str:
-    total = len(r.covered) + len(r.missed)
-    line = f"{i}. {r.name}: +{r.points} pt{'s' if r.points != 1 else ''}, covered " \
-           f"{len(r.covered)}/{total}"
-    if r.covered:
-        line += f" ({'; '.join(r.covered)})"
-    if r.missed:
-        line += f"; missed: {'; '.join(r.missed)}"
-    if r.notes:
-        line += f" [{'; '.join(r.notes)}]"
-    return line
+    g = r.grade
+    total = len(g.covered) + len(g.missed)
+    head = f"{i}. {r.name}: +{r.points} pt{'s' if r.points != 1 else ''}, covered " \
+           f"{len(g.covered)}/{total}"
+    return "\n".join([head, *(f"   {line}" for line in feedback(g))])
 
 
 def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequence[str], *,

@@ -383,22 +383,24 @@ class RoundService:
             log.error("round %s: question %s is no longer in the bank", rnd.id, rnd.question_id)
             return False
         on_time = [a for a in answers if not a.late]
-        fresh = {a.id: await self.judge_answer(question, a.text)
-                 for a in on_time if a.person.id not in graded}
+        ungraded = [a for a in on_time if a.person.id not in graded]
+        fresh = dict(zip((a.id for a in ungraded),
+                         await self.judge_answers(question, [a.text for a in ungraded],
+                                                  f"round {rnd.id}"), strict=True))
         async with self.db.transaction() as conn:
             answers_repo, scores = Answers(conn), Scores(conn, self.totals_tz)
             for answer_id, g in fresh.items():
-                await answers_repo.set_grade(answer_id, list(g.covered), list(g.missed), g.score)
+                await answers_repo.set_grade(answer_id, g)
             graded = await answers_repo.grades(rnd.id)
             entries = []
             for a in on_time:
                 history = await answers_repo.streak_history(sub.id, a.person.id, rnd.local_date)
-                entries.append(Entry(a.person.id, graded[a.person.id][2],
+                entries.append(Entry(a.person.id, graded[a.person.id].score,
                                      1 + streak_length(history)))
             for award in round_awards(entries, question.difficulty):
                 await scores.add(award, board=Board.DAILY, subscription_id=sub.id,
                                  round_id=rnd.id, at=rnd.deadline)
-            lines = await self._result_lines(graded, scores, rnd.id, on_time, fresh)
+            lines = await self._result_lines(graded, scores, rnd.id, on_time)
         late = [a.person.display_name for a in answers if a.late]
         message = render.reveal(question, rnd, lines, late, blind=sub.blind)
         try:
@@ -450,24 +452,22 @@ class RoundService:
             log.info("adopting the post an interrupted attempt made (%s)", key)
         return found
 
-    async def judge_answer(self, question: Question, text: str) -> Grade:
+    async def judge_answers(self, question: Question, texts: list[str],
+                            label: str) -> list[Grade]:
         try:
-            return await self.judge.grade(question, text)
+            return await self.judge.grade_all(question, texts, label=label)
         except Exception:  # a plugged-in judge must never block a reveal
             log.exception("judge %s failed; using the rubric grader", self.judge.name)
-            return grade(question, text)
+            return [grade(question, t) for t in texts]
 
     @staticmethod
-    async def _result_lines(graded: dict[int, tuple[list[str], list[str], float]],
-                            scores: Scores, round_id: int, on_time: list[Answer],
-                            fresh: dict[int, Grade]) -> list[render.RevealLine]:
+    async def _result_lines(graded: dict[int, Grade], scores: Scores, round_id: int,
+                            on_time: list[Answer]) -> list[render.RevealLine]:
         points: dict[int, int] = {}
         for row in await scores.for_round(round_id):
             points[row["person_id"]] = points.get(row["person_id"], 0) + row["points"]
-        notes = {a.person.id: fresh[a.id].notes for a in on_time if a.id in fresh}
         lines = [render.RevealLine(a.person.display_name, points.get(a.person.id, 0),
-                                   tuple(graded[a.person.id][0]), tuple(graded[a.person.id][1]),
-                                   a.text, notes.get(a.person.id, ()))
+                                   graded[a.person.id], a.text)
                  for a in on_time if a.person.id in graded]
         return sorted(lines, key=lambda r: (-r.points, r.name.lower()))
 
@@ -484,7 +484,7 @@ class RoundService:
                              "Results appear after a round's deadline. Try /results YYYY-MM-DD.")
             answers = [a for a in await Answers(conn).for_round(rnd.id) if not a.late]
             lines = await self._result_lines(await Answers(conn).grades(rnd.id),
-                                             Scores(conn, self.totals_tz), rnd.id, answers, {})
+                                             Scores(conn, self.totals_tz), rnd.id, answers)
         question = self.bank.get(rnd.question_id)
         if question is None:
             return reply("That question left the bank", "No results to show.")

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 import aiosqlite
 
+from bot.domain.grading import Grade, Mistake
 from bot.domain.rounds import Answer, Person, Round, RoundState
 from bot.domain.scoring import Award, Board, Standing
 from bot.domain.subscriptions import ChannelRef, Subscription
@@ -364,19 +365,20 @@ class Answers(_Repo):
             (message_id, platform))
         return (_answer(row), RoundState(row["round_state"])) if row else None
 
-    async def set_grade(self, answer_id: int, covered: list[str], missed: list[str],
-                        score: float) -> None:
+    async def set_grade(self, answer_id: int, grade: Grade) -> None:
         """Store the grade once; a retried reveal keeps the first grade."""
         await self.conn.execute(
-            "UPDATE answers SET covered=?, missed=?, score=? WHERE id=? AND score IS NULL",
-            (json.dumps(covered), json.dumps(missed), score, answer_id))
+            "UPDATE answers SET covered=?, missed=?, score=?, feedback=? WHERE id=?"
+            " AND score IS NULL", (json.dumps(list(grade.covered)),
+                                   json.dumps(list(grade.missed)), grade.score,
+                                   feedback_json(grade), answer_id))
 
-    async def grades(self, round_id: int) -> dict[int, tuple[list[str], list[str], float]]:
-        """person id -> (covered, missed, score) of the round's graded answers."""
-        rows = await fetch_all(self.conn, "SELECT person_id, covered, missed, score FROM answers"
-                               " WHERE round_id=? AND score IS NOT NULL", (round_id,))
-        return {r["person_id"]: (json.loads(r["covered"]), json.loads(r["missed"]), r["score"])
-                for r in rows}
+    async def grades(self, round_id: int) -> dict[int, Grade]:
+        """person id -> grade of the round's graded answers."""
+        rows = await fetch_all(self.conn, "SELECT person_id, covered, missed, score, feedback"
+                               " FROM answers WHERE round_id=? AND score IS NOT NULL",
+                               (round_id,))
+        return {r["person_id"]: stored_grade(r) for r in rows}
 
     async def streak_history(self, subscription_id: int, person_id: int, before: date,
                              limit: int = 366) -> list[bool]:
@@ -614,6 +616,41 @@ class Scores(_Repo):
                                " person_id=? GROUP BY board", (person_id,))
         return {r[0]: int(r[1]) for r in rows}
 
+def feedback_json(grade: Grade) -> str:
+    """The parts of a grade beyond covered/missed/score: evidence, mistakes, notes."""
+    return json.dumps({
+        "evidence": [list(pair) for pair in grade.evidence],
+        "mistakes": [[m.claim, m.correction, m.quote, m.point] for m in grade.mistakes],
+        "notes": list(grade.notes)})
+
+
+def stored_grade(row: sqlite3.Row) -> Grade:
+    """A grade as stored (the score is kept as the coverage; answers graded before
+    feedback was stored have none)."""
+    extra = json.loads(row["feedback"]) if row["feedback"] else {}
+    return Grade(tuple(json.loads(row["covered"] or "[]")),
+                 tuple(json.loads(row["missed"] or "[]")), float(row["score"]),
+                 notes=tuple(extra.get("notes", ())),
+                 evidence=tuple((label, quote) for label, quote in extra.get("evidence", ())),
+                 mistakes=tuple(Mistake(*m) for m in extra.get("mistakes", ())))
+
+
+class Verdicts(_Repo):
+    """The LLM judge's remembered verdicts."""
+
+    async def get(self, key: str) -> Grade | None:
+        row = await fetch_one(self.conn, "SELECT covered, missed, score, feedback FROM"
+                              " judge_verdicts WHERE key=?", (key,))
+        return stored_grade(row) if row else None
+
+    async def put(self, key: str, grade: Grade, now: datetime) -> None:
+        await self.conn.execute(
+            "INSERT OR IGNORE INTO judge_verdicts (key, covered, missed, score, feedback,"
+            " created_at) VALUES (?,?,?,?,?,?)",
+            (key, json.dumps(list(grade.covered)), json.dumps(list(grade.missed)),
+             grade.score, feedback_json(grade), to_db(now)))
+
+
 class Practice(_Repo):
     async def start(self, person_id: int, question_id: str, topic: str, now: datetime) -> int:
         cur = await self.conn.execute(
@@ -625,14 +662,15 @@ class Practice(_Repo):
         return await fetch_one(self.conn, "SELECT * FROM practice_attempts WHERE id=?",
                                (attempt_id,))
 
-    async def finish(self, attempt_id: int, answer: str, coverage: float | None,
-                     now: datetime, covered: list[str] | None = None,
-                     missed: list[str] | None = None) -> bool:
+    async def finish(self, attempt_id: int, answer: str, grade: Grade | None,
+                     now: datetime) -> bool:
         cur = await self.conn.execute(
             "UPDATE practice_attempts SET answer=?, coverage=?, answered_at=?, covered=?,"
-            " missed=? WHERE id=? AND answered_at IS NULL",
-            (answer, coverage, to_db(now), json.dumps(covered or []), json.dumps(missed or []),
-             attempt_id))
+            " missed=?, feedback=? WHERE id=? AND answered_at IS NULL",
+            (answer, grade.score if grade else None, to_db(now),
+             json.dumps(list(grade.covered) if grade else []),
+             json.dumps(list(grade.missed) if grade else []),
+             feedback_json(grade) if grade else None, attempt_id))
         return cur.rowcount == 1
 
     async def graded_by_person(self, person_id: int) -> list[tuple[str, float]]:

@@ -60,13 +60,6 @@ def test_answers_have_a_sensible_length(bank: QuestionBank) -> None:
     assert not bad, "answers outside the length range:\n" + "\n".join(bad)
 
 
-def test_at_least_half_of_each_topic_has_a_follow_up(bank: QuestionBank) -> None:
-    for topic in bank.topics.values():
-        qs = bank.in_topic(topic.id)
-        with_follow_up = sum(1 for q in qs if q.follow_up)
-        assert with_follow_up * 2 >= len(qs), f"{topic.id}: {with_follow_up}/{len(qs)} follow-ups"
-
-
 def test_coding_questions_carry_code(bank: QuestionBank) -> None:
     bad = [q.id for q in bank if q.kind is Kind.CODING and not q.code_blocks]
     assert not bad, f"coding questions without a ```python block: {bad}"
@@ -113,3 +106,16 @@ def test_the_guide_line_manifest_matches_the_guides() -> None:
                          for line in question_lines(g))
     manifest = sorted((r["source"], r["text"]) for r in GUIDE_LINES)
     assert from_guides == manifest
+
+
+def test_every_rubric_passes_the_validator(bank: QuestionBank) -> None:
+    """What `quizbot questions validate` enforces, on the real bank."""
+    from bot.domain.grading.checks import check_rubrics
+
+    problems = check_rubrics(list(bank))
+    assert not problems, f"{len(problems)} rubric problems:\n" + "\n".join(problems[:30])
+
+
+def test_every_entry_has_a_follow_up(bank: QuestionBank) -> None:
+    missing = [q.id for q in bank if not q.follow_up]
+    assert not missing, f"entries without a follow_up: {missing}"

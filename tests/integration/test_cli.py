@@ -164,13 +164,14 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert "xoxb-secret-value" not in res.stderr + res.stdout
 
 
-GOOD_ANSWER = ("A token is a subword piece from a fixed vocabulary learned with byte-pair "
-               "encoding, so rare words split into pieces.")
+GOOD_ANSWER = ("Overfitting is when the model memorises noise in its training set: validation "
+               "loss goes up while training loss keeps falling. Dropout and weight decay "
+               "help, and early stopping halts training at the best validation point.")
 LEAD_DAY = f"""/team create backend
 /team add backend bob carol
 {GOOD_ANSWER}
 /as bob
-subword vocabulary bpe
+validation loss, dropout, early stopping
 /team create rogue
 /as carol
 /advance 12h
@@ -206,3 +207,15 @@ def test_scripted_lead_day(tmp_path: Path) -> None:
     export = out[out.index("--- quizbot-backend-all.csv ---"):]
     assert "peer-vote" in export and "correction" in export and "lead-award" in export
     assert "Stats for alice" in out
+
+
+def test_grading_explain_shows_evidence_misses_and_mistakes() -> None:
+    res = quizbot("grading", "explain", "sample-tokens",
+                  "Tokens come from a fixed vocabulary built with BPE. A token is always a "
+                  "whole word.")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "+ Where tokens come from: «" in out and "- What unit it is" in out
+    assert "✗ A token is always one whole word." in out
+    unknown = quizbot("grading", "explain", "no-such-entry", "text")
+    assert unknown.returncode == 2 and "no entry 'no-such-entry'" in unknown.stderr

@@ -1,12 +1,29 @@
-"""The rubric grader: typos, synonyms, keyword dumps, empty and huge answers."""
+"""The rubric grader v2: evidence, negation, typos only outside the vocabulary, math,
+keyword lists and filler, requires, misconceptions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from bot.bank import QuestionBank, load_bank
-from bot.domain.grading import grade, stem, words
+from bot.bank import QuestionBank
+from bot.domain.grading import grade
+from bot.domain.grading.lexicon import stem
+from bot.domain.grading.text import read
 from bot.domain.questions import Question
+
+
+def question(*points: dict[str, Any], misconceptions: list[dict[str, Any]] | None = None,
+             prompt: str = "Explain the idea in question here.") -> Question:
+    return Question.model_validate({
+        "id": "t-q", "prompt": prompt, "kind": "concept", "difficulty": 2,
+        "answer": "A reference answer long enough for the model to accept it as one.",
+        "key_points": [{"claim": f"The claim of point {i}.", **p} for i, p in enumerate(points)],
+        "misconceptions": misconceptions or [{"claim": "A wrong claim of some kind.",
+                                              "phrases": ["zzz never said"],
+                                              "correction": "What is true instead."}],
+        "topic": "t"})
 
 
 @pytest.fixture(scope="module")
@@ -20,75 +37,153 @@ GOOD = ("A token is a subword piece from a fixed vocabulary. The vocabulary is l
         "byte-pair encoding, which merges frequent pairs, so rare words split into pieces.")
 
 
-def test_a_good_explanation_covers_everything(tokens_q: Question) -> None:
+def test_a_good_explanation_covers_everything_with_its_own_words(tokens_q: Question) -> None:
     g = grade(tokens_q, GOOD)
-    assert g.missed == () and g.coverage == 1.0 and g.score == 1.0 and g.notes == ()
+    assert g.missed == () and g.score == 1.0 and g.mistakes == ()
+    assert g.evidence_for("How the vocabulary is made") == \
+        "The vocabulary is learned with byte-pair encoding"
 
 
-def test_typos_in_long_words_still_count(tokens_q: Question) -> None:
+def test_typos_count_only_in_words_the_bank_does_not_use(tokens_q: Question) -> None:
     g = grade(tokens_q, "Tokens are subwrod pieces from a fixed vocabluary, built with BPE "
                         "so that rare words are split into several pieces.")
-    assert set(g.covered) == {"Subword unit", "Fixed vocabulary", "Built by BPE or similar"}
+    assert g.score == 1.0
+    dec = question({"label": "Which side", "phrases": ["decoder"]},
+                   {"label": "Other", "phrases": ["causal mask"]},
+                   {"label": "Third", "phrases": ["cross attention"]})
+    assert "Which side" in grade(dec, "It is an encoder that reads the whole input.").missed
+    assert "Which side" in grade(dec, "It is a decodr that writes left to right.").covered
 
 
-def test_short_words_must_match_exactly(tokens_q: Question) -> None:
-    # "bpa" is not "bpe": three-letter terms get no typo tolerance.
-    g = grade(tokens_q, "It is built with the bpa method, which is a thing that exists.")
-    assert "Built by BPE or similar" in g.missed
+def test_inflections_spellings_and_compounds() -> None:
+    q = question({"label": "Base", "phrases": ["frozen base weights"]},
+                 {"label": "Block", "phrases": ["feedforward layer"]},
+                 {"label": "Cost", "phrases": ["all parameters"]},
+                 {"label": "Size", "phrases": ["7b parameters"]})
+    g = grade(q, "LoRA keeps the freezing base weight matrices fixed. The feed-forward layers "
+                 "stay as they were. Full tuning updates every weight in the network. "
+                 "A 7 billion parameter model needs a lot of memory to train.")
+    assert set(g.covered) == {"Base", "Block", "Cost", "Size"}
+    assert stem("optimise") == stem("optimized") and stem("merge") == stem("merging")
+    assert stem("transformer") != stem("transformation")
+    assert stem("tokenizer") != stem("token")
 
 
-def test_synonyms_and_inflections(tokens_q: Question) -> None:
-    g = grade(tokens_q, "Text is cut into word pieces from the model's vocab, as WordPiece and "
-                        "SentencePiece tokenizers do for BERT and T5.")
-    assert g.coverage == 1.0
-    assert stem("vocabularies") == stem("vocabulary")
-    assert stem("merging") == stem("merged") == "merg"
+@pytest.mark.parametrize("denial", [
+    "It is not a transformer, it just looks at patterns.",
+    "It never uses a transformer at all, only recurrence.",
+    "It works like an RNN rather than a transformer, which keeps things quick.",
+    "Instead of a transformer it uses recurrence over the whole sequence.",
+    "Unlike a transformer, it processes the text step by step.",
+    "It isn't a transformer in any sense of the word.",
+])
+def test_a_denied_phrase_covers_nothing(denial: str) -> None:
+    q = question({"label": "Architecture", "phrases": ["transformer"]},
+                 {"label": "Other", "phrases": ["attention heads"]},
+                 {"label": "Third", "phrases": ["residual stream"]})
+    assert grade(q, denial).covered == ()
 
 
-def test_phrases_need_their_words_in_order(sample_bank: QuestionBank) -> None:
-    q = sample_bank.get("sample-overfitting")
-    assert q is not None
-    hit = grade(q, "We watch the validation loss and use early stopping when it rises.")
-    assert "Early stopping" in hit.covered
-    miss = grade(q, "Stopping early is not what I would do here, in the validation of it.")
-    assert "Early stopping" in miss.missed
+def test_contrast_ends_a_denial_and_negative_phrases_need_one() -> None:
+    q = question({"label": "Kind", "phrases": ["transformer"]},
+                 {"label": "Latency", "phrases": ["no inference latency"]},
+                 {"label": "Third", "phrases": ["residual stream"]})
+    g = grade(q, "It is not an RNN but a transformer model. Merging means the adapter does "
+                 "not add any inference latency at serving time.")
+    assert g.covered == ("Kind", "Latency")
+    assert "Latency" in grade(q, "The adapter adds inference latency at serving time.").missed
 
 
-def test_keyword_dumps_score_low(tokens_q: Question) -> None:
-    dump = grade(tokens_q, "subword vocabulary bpe wordpiece sentencepiece")
-    prose = grade(tokens_q, GOOD)
-    assert dump.coverage == 1.0            # the terms are there...
-    assert dump.score < 0.2 < prose.score  # ...but a bare list is not an explanation
-    assert any("keywords" in n for n in dump.notes)
-    bullets = grade(tokens_q, "- subword\n- vocabulary\n- BPE\n- merges\n- pieces")
-    assert bullets.score < 0.2
+def test_math_in_latex_and_unicode_is_read_as_words() -> None:
+    q = question({"label": "Scaling", "phrases": ["sqrt d k"]},
+                 {"label": "Loss", "phrases": ["sum y log p"]},
+                 {"label": "Third", "phrases": ["residual stream"]})
+    assert grade(q, r"Scores are $\frac{QK^\top}{\sqrt{d_k}}$ before the softmax is taken."
+                 ).covered == ("Scaling",)
+    assert grade(q, "Scores are QKᵀ/√d_k before the softmax is taken.").covered == ("Scaling",)
+    assert grade(q, "The training loss is −Σ y log p over the vocabulary entries."
+                 ).covered == ("Loss",)
 
 
-def test_very_short_answers_are_scaled_down(tokens_q: Question) -> None:
-    terse = grade(tokens_q, "It is a subword from the vocabulary via BPE.")
-    assert terse.coverage == 1.0 and 0.5 < terse.score < 1.0
-    assert any("short" in n for n in terse.notes)
+def test_keyword_lists_and_filler_earn_nothing_but_bullets_do(tokens_q: Question) -> None:
+    for dump in ("subword, vocabulary, bpe, wordpiece",
+                 "subword vocabulary bpe wordpiece sentencepiece",
+                 "- subword\n- vocabulary\n- BPE\n- merges",
+                 "It is about the subword, and that is how it works. It is about the vocabulary, "
+                 "and that is how it works. It is about the bpe, and that is how it works."):
+        g = grade(tokens_q, dump)
+        assert g.score == 0.0, dump
+        assert any("keywords" in n for n in g.notes)
+    bullets = grade(tokens_q, "- each token is a subword piece of text\n- pieces come from a "
+                              "fixed vocabulary\n- BPE builds it by merging frequent pairs")
+    assert bullets.score == 1.0
 
 
-def test_empty_and_irrelevant_answers_score_zero(tokens_q: Question) -> None:
-    assert grade(tokens_q, "").score == 0.0
-    assert grade(tokens_q, "   \n ").covered == ()
+def test_a_list_with_a_head_is_an_explanation() -> None:
+    q = question({"label": "Metrics", "phrases": ["bleu"]},
+                 {"label": "Judges", "phrases": ["llm as a judge"]},
+                 {"label": "People", "phrases": ["human raters"]})
+    assert grade(q, "Overlap metrics: BLEU, ROUGE, METEOR.").covered == ("Metrics",)
+    assert grade(q, "BLEU, ROUGE, METEOR, F1.").covered == ()
+
+
+def test_requires_a_specific_term_in_the_same_sentence() -> None:
+    q = question({"label": "Full", "phrases": ["all weights"], "requires": ["full fine-tuning"]},
+                 {"label": "Other", "phrases": ["low-rank update"]},
+                 {"label": "Third", "phrases": ["soft prompt"]})
+    assert grade(q, "Full fine-tuning changes all weights of the network.").covered == ("Full",)
+    assert grade(q, "Training changes all weights of the network. Full fine-tuning is slow."
+                 ).covered == ()
+
+
+def test_a_misconception_costs_its_point_unless_denied() -> None:
+    q = question({"label": "What LoRA trains", "phrases": ["low-rank update"]},
+                 {"label": "Merging", "phrases": ["merged into the weights"]},
+                 {"label": "Third", "phrases": ["soft prompt"]},
+                 misconceptions=[{"claim": "LoRA adds inference latency.",
+                                  "phrases": ["adds inference latency", "slower at inference"],
+                                  "point": "Merging",
+                                  "correction": "Merged adapters add no latency at all."},
+                                 {"claim": "LoRA updates all weights.",
+                                  "phrases": ["updates all the weights"], "requires": ["lora"],
+                                  "correction": "It freezes them and trains two small matrices."}])
+    right = "LoRA learns a low-rank update that is merged into the weights after training."
+    assert grade(q, right).covered == ("What LoRA trains", "Merging")
+    wrong = grade(q, right + " Sadly it adds inference latency to every call.")
+    assert wrong.covered == ("What LoRA trains",)
+    assert wrong.mistakes[0].correction == "Merged adapters add no latency at all."
+    assert wrong.mistakes[0].quote == "Sadly it adds inference latency to every call"
+    assert grade(q, right + " It never adds inference latency.").mistakes == ()
+    unlinked = grade(q, right + " And LoRA updates all the weights, like full tuning does.")
+    assert unlinked.coverage == pytest.approx(1 / 3, abs=1e-3)
+    # about another subject, the generic phrase does not trigger
+    assert grade(q, right + " Full fine-tuning updates all the weights.").mistakes == ()
+
+
+def test_restating_the_question_and_pasting_labels_earn_nothing(tokens_q: Question) -> None:
+    assert grade(tokens_q, tokens_q.prompt).score == 0.0
+    assert grade(tokens_q, ". ".join(kp.label for kp in tokens_q.key_points)).score == 0.0
+    assert grade(tokens_q, "I don't know.").score == 0.0
+
+
+def test_empty_irrelevant_and_huge_answers(tokens_q: Question) -> None:
+    assert grade(tokens_q, "").score == 0.0 and grade(tokens_q, "  \n ").covered == ()
     assert grade(tokens_q, "Bananas are yellow and I like them a lot.").score == 0.0
-
-
-def test_huge_answers_are_graded_and_deterministic(tokens_q: Question) -> None:
     huge = (GOOD + " ") * 400  # ~70 kB
     first, second = grade(tokens_q, huge), grade(tokens_q, huge)
     assert first == second and first.score == 1.0
 
 
 def test_unicode_is_normalised(tokens_q: Question) -> None:
-    assert words("ＢＰＥ and Sub‑word") == ["bpe", "and", "sub", "word"]
+    assert [t.word for t in read("ＢＰＥ and Sub‑word naïve").tokens] == \
+        ["bpe", "and", "sub", "word", "naive"]
     assert grade(tokens_q, "It is a SUBWORD unit from a fixed VOCABULARY made by ＢＰＥ, "
-                           "which merges pairs.").coverage == 1.0
+                           "which merges pairs.").score == 1.0
 
 
-def test_every_reference_answer_covers_all_of_its_key_points() -> None:
-    bad = [(q.id, g.missed, g.score) for q in load_bank()
-           for g in [grade(q, q.answer)] if g.coverage < 1.0 or g.score < 1.0]
-    assert not bad, bad
+def test_evidence_quotes_keep_the_answer_as_written() -> None:
+    q = question({"label": "Kind", "phrases": ["subword"]},
+                 {"label": "Other", "phrases": ["attention heads"]},
+                 {"label": "Third", "phrases": ["residual stream"]})
+    g = grade(q, "Honestly?  It's a SUB-WORD   piece, mostly.")
+    assert g.evidence_for("Kind") == "It's a SUB-WORD piece"

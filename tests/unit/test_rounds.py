@@ -265,3 +265,24 @@ async def test_a_post_that_cannot_succeed_is_reported_to_the_lead_once(
     assert "can't post the daily question in #general" in memory.told[0][1].text()
     await core.rounds.sweep()                               # fixed: the retry posts once
     assert len(memory.questions) == 1
+
+
+async def test_the_reveal_explains_each_grade_and_keeps_it_after_a_restart(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    await core.subscriptions.configure(LEAD, CHANNEL, topics=("sample",))
+    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
+    rnd = await core.rounds.post_due(sub.id)
+    assert rnd and rnd.thread_id
+    question = core.bank.get(rnd.question_id)
+    assert question is not None
+    wrong = question.misconceptions[0]
+    text = f"{question.answer} Also, {wrong.phrases[0]}."
+    await core.rounds.record_answer(answer(rnd.thread_id, text))
+    clock.set(datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
+    await core.rounds.sweep()
+    shown = memory.reveals[0].message.text()
+    assert "covered: " in shown and "«" in shown      # points with the words that earned them
+    assert "missed: " in shown and wrong.correction in shown
+    results = (await core.rounds.results(CHANNEL)).text()   # read back from the database
+    assert wrong.correction in results and "«" in results

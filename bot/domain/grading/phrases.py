@@ -1,0 +1,226 @@
+"""Finding a rubric phrase in an answer.
+
+A phrase matches where its words occur in order inside one sentence, each word equal after
+stemming, with three allowances people need:
+- compounds written apart or together ("feed forward", "feed-forward", "feedforward");
+- up to two articles or possessives between the phrase's words ("all *the* weights");
+- a typo, but only in an answer word that is not itself a word of the bank's vocabulary, so
+  "decodr" can stand for "decoder" and "encoder" never does.
+
+A phrase that starts with a negation ("no inference latency", "without labels") matches
+where the rest is denied ("does not add inference latency"); any other phrase matches only
+where it is not denied ("it is not a transformer" does not cover "transformer").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.domain.grading.lexicon import NEGATION_CUES, stem
+from bot.domain.grading.text import Text, read
+
+GAP_WORDS = frozenset("a an the of its their his her our your this that these those".split())
+MAX_GAPS = 2
+TYPO_MIN_LEN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    text: str
+    stems: tuple[str, ...]
+    negative: bool          # starts with a negation: matches only where denied
+
+    @property
+    def joined(self) -> str:
+        """The phrase's two words written as one ("re-ranking" as "reranking"), or ""."""
+        if len(self.stems) == 2 and joinable(*self.stems):
+            return stem("".join(self.stems))
+        return ""
+
+
+@lru_cache(maxsize=65536)
+def compile_phrase(text: str) -> Phrase | None:
+    """A rubric phrase as stems; None for a phrase with no words."""
+    words = [t.word for t in read(text).tokens]
+    negative = bool(words) and words[0] in NEGATION_CUES and len(words) > 1
+    if negative:
+        words = words[1:]
+    stems = tuple(stem(w) for w in words)
+    return Phrase(text, stems, negative) if stems else None
+
+
+class Match(NamedTuple):
+    first: int      # token indices, inclusive
+    last: int
+    denied: bool            # by a negation before it, or a negated predicate after it
+    denied_ahead: bool      # by a negation before it only ("not X", "unlike X")
+
+
+def _max_typos(word: str) -> int:
+    return 0 if len(word) < TYPO_MIN_LEN else 1 if len(word) < 9 else 2
+
+
+class Answer:
+    """An answer read once and indexed, so each phrase is looked up, not scanned for."""
+
+    def __init__(self, text: str, vocabulary: Container[str]) -> None:
+        self.text: Text = read(text)
+        self.tokens = self.text.tokens
+        self.stems = [t.stem for t in self.tokens]
+        self.sentence = [t.sentence for t in self.tokens]   # hot in matching: no lookups
+        self.vocabulary = vocabulary
+        self.at: dict[str, list[int]] = {}
+        for i, s in enumerate(self.stems):
+            self.at.setdefault(s, []).append(i)
+        self._joined: dict[str, list[int]] = {}
+        self._found: dict[str, list[Match]] = {}
+        self._typos: dict[str, frozenset[str]] = {}
+        self._unknown = [s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
+                         and s not in vocabulary]
+
+    def joined_at(self, target: str) -> list[int]:
+        """Where two words written apart make ``target`` written as one ("feed forward" for
+        "feedforward"): the first word is a prefix of the target."""
+        if target not in self._joined:
+            found = []
+            for k in range(1, len(target)):
+                for i in self.at.get(target[:k], ()):
+                    if i + 1 < len(self.tokens) and \
+                            self.sentence[i + 1] == self.sentence[i] and \
+                            joinable(self.stems[i], self.stems[i + 1]) and \
+                            stem(self.stems[i] + self.stems[i + 1]) == target:
+                        found.append(i)
+            self._joined[target] = found
+        return self._joined[target]
+
+    def _typo_forms(self, target: str) -> frozenset[str]:
+        """Answer stems outside the vocabulary that are one slip away from ``target``."""
+        if target not in self._typos:
+            limit = _max_typos(target)
+            found = frozenset(
+                s for s in self._unknown
+                if limit and s[0] == target[0] and abs(len(s) - len(target)) <= limit
+                and DamerauLevenshtein.distance(s, target, score_cutoff=limit) <= limit)
+            self._typos[target] = found
+        return self._typos[target]
+
+    def _same(self, i: int, target: str) -> bool:
+        s = self.stems[i]
+        return s == target or (bool(self._unknown) and s in self._typo_forms(target))
+
+    def _extend(self, i: int, phrase: tuple[str, ...], j: int, sentence: int,
+                gaps: int = 0) -> int:
+        """Index of the last token when phrase[j:] matches from token i, else -1."""
+        if j == len(phrase):
+            return i - 1
+        n = len(self.tokens)
+        if i >= n or self.sentence[i] != sentence:
+            return -1
+        if self._same(i, phrase[j]):
+            end = self._extend(i + 1, phrase, j + 1, sentence)
+            if end >= 0:
+                return end
+        if i + 1 < n and self.stems[i + 1] and phrase[j].startswith(self.stems[i]) and \
+                self.sentence[i + 1] == sentence and \
+                joinable(self.stems[i], self.stems[i + 1]) and \
+                stem(self.stems[i] + self.stems[i + 1]) == phrase[j]:
+            end = self._extend(i + 2, phrase, j + 1, sentence)
+            if end >= 0:
+                return end
+        if j + 1 < len(phrase) and self.stems[i] == stem_join(phrase[j], phrase[j + 1]):
+            end = self._extend(i + 1, phrase, j + 2, sentence)
+            if end >= 0:
+                return end
+        if j > 0 and gaps < MAX_GAPS and self.tokens[i].word in GAP_WORDS:
+            return self._extend(i + 1, phrase, j, sentence, gaps + 1)
+        return -1
+
+    def _starts(self, phrase: tuple[str, ...]) -> list[int]:
+        first = phrase[0]
+        starts = set(self.at.get(first, ()))
+        starts.update(self.joined_at(first))
+        for form in self._typo_forms(first) if self._unknown else ():
+            starts.update(self.at[form])
+        if len(phrase) > 1:
+            starts.update(self.at.get(stem_join(phrase[0], phrase[1]), ()))
+        return sorted(starts)
+
+    def find(self, phrase: Phrase) -> list[Match]:
+        """Every place the phrase occurs, with whether a negation outside it denies it."""
+        found = self._found.get(phrase.text)
+        if found is None:
+            found = self._found[phrase.text] = self._find(phrase)
+        return found
+
+    def _may_occur(self, stems: tuple[str, ...]) -> bool:
+        """A cheap necessary condition: every word of the phrase is in the answer in some
+        form (itself, a typo of it, or joined with a neighbour). Most of a rubric's
+        phrases are absent from any one answer, and this rules them out at once."""
+        for j, s in enumerate(stems):
+            if s in self.at or self.joined_at(s) or (self._unknown and self._typo_forms(s)):
+                continue
+            if (j > 0 and stem_join(stems[j - 1], s) in self.at) or (
+                    j + 1 < len(stems) and stem_join(s, stems[j + 1]) in self.at):
+                continue
+            return False
+        return True
+
+    def _positions(self, target: str) -> set[int]:
+        """Where ``target`` starts in the answer in any form: itself, a typo, or two words
+        written apart."""
+        found = set(self.at.get(target, ()))
+        found.update(self.joined_at(target))
+        if self._unknown:
+            for form in self._typo_forms(target):
+                found.update(self.at[form])
+        return found
+
+    def _find(self, phrase: Phrase) -> list[Match]:
+        out: list[Match] = []
+        stems, k = phrase.stems, len(phrase.stems)
+        if not self._may_occur(stems):
+            return out
+        # A start is worth extending only if the phrase's second word is within reach of
+        # it (gaps and a join allowed), or the two are written as one word there.
+        near = self._positions(stems[1]) if k > 1 else set()
+        as_one = stem_join(stems[0], stems[1]) if k > 1 else ""
+        for i in self._starts(stems):
+            sentence = self.sentence[i]
+            if self.stems[i:i + k] == list(stems) and self.sentence[i + k - 1] == sentence:
+                last = i + k - 1   # the common case: the words as written, in a row
+            elif k > 1 and self.stems[i] != as_one and \
+                    near.isdisjoint(range(i + 1, i + 3 + MAX_GAPS)):
+                continue           # most starts: the phrase's next word is nowhere near
+            else:
+                last = self._extend(i, stems, 0, sentence)
+            if last < 0:
+                continue
+            ahead = behind = False
+            for t in self.tokens[i:last + 1]:
+                ahead = ahead or -1 < t.negated_by < i
+                behind = behind or t.subject_of > last
+            out.append(Match(i, last, ahead or behind, ahead))
+        return out
+
+    def holds(self, phrase: Phrase) -> list[Match]:
+        """Where the phrase is asserted: present and not denied, or for a negative phrase
+        ("no latency"), present and denied."""
+        return [m for m in self.find(phrase) if m.denied == phrase.negative]
+
+
+def joinable(a: str, b: str) -> bool:
+    """Whether two words may be one word written apart: "feed forward", "7 b(illion)";
+    not single letters ("O(n)" is not "on")."""
+    return (len(a) > 1 and len(b) > 1) or (a.isdigit() != b.isdigit())
+
+
+@lru_cache(maxsize=65536)
+def stem_join(a: str, b: str) -> str:
+    """The stem of two phrase words written as one ("feed" + "forward"); "" when they
+    cannot be one word."""
+    return stem(a + b) if joinable(a, b) else ""

@@ -1,0 +1,275 @@
+"""The rubric grader: which key points an answer explains, which misconceptions it asserts,
+and the answer's own words as evidence for each.
+
+A key point is covered when one of its phrases is asserted (present and not denied) in a
+sentence that also
+- holds one of the point's ``requires`` terms, when the point has any, and
+- says something beyond the rubric: a content word that is no phrase of any key point, no
+  word of the question and no filler. "It is about the low-rank, and that is how it works"
+  and a comma-separated list of the rubric's phrases explain nothing, so they earn nothing.
+  In a list-shaped sentence ("Automatic metrics: BLEU, ROUGE, BERTScore") that content must
+  be in the item itself or in the list's head.
+
+A misconception asserted costs the credit of the key point it contradicts (or one point's
+worth), the sentence asserting it earns nothing else, and the person is told its
+correction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.domain.grading.lexicon import FUNCTION_WORDS, is_content
+from bot.domain.grading.phrases import Answer, Match, Phrase, compile_phrase
+from bot.domain.grading.text import read
+from bot.domain.grading.vocabulary import Vocabulary, question_words
+from bot.domain.questions import Misconception, Question
+
+EVIDENCE_WORDS = 14        # at most this many words quoted as a point's evidence
+LIST_MIN_ITEMS = 3         # a sentence of this many short items is a list
+LIST_ITEM_WORDS = 2        # "short": at most this many content words per item
+LIST_SHORT_SHARE = 0.75    # a list: at least this share of its items are short
+
+NOTE_KEYWORDS = "reads like a list of keywords: explain how the ideas connect"
+LIST_OPENERS = frozenset("as like including eg example namely".split())
+NOTE_EMPTY = "empty answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Mistake:
+    """A misconception the answer asserts."""
+
+    claim: str
+    correction: str
+    quote: str                 # the answer's words that assert it
+    point: str | None          # the key point whose credit it costs
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    covered: tuple[str, ...]                      # key point labels
+    missed: tuple[str, ...]
+    coverage: float                               # credited share of the points, 0..1
+    prose_factor: float = 1.0                     # a judge's style factor; 1 for the rubric
+    notes: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, str], ...] = ()    # (label, the answer's words)
+    mistakes: tuple[Mistake, ...] = ()
+
+    @property
+    def score(self) -> float:
+        """0..1: what points are computed from."""
+        return round(max(0.0, self.coverage) * self.prose_factor, 4)
+
+    def evidence_for(self, label: str) -> str | None:
+        return next((quote for lab, quote in self.evidence if lab == label), None)
+
+
+def _phrases(texts: list[str]) -> tuple[Phrase, ...]:
+    return tuple(p for p in map(compile_phrase, texts) if p is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    label: str
+    phrases: tuple[Phrase, ...]
+    requires: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Wrong:
+    source: Misconception
+    phrases: tuple[Phrase, ...]
+    requires: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rubric:
+    points: tuple[_Point, ...]
+    wrongs: tuple[_Wrong, ...]
+    prompt_stems: frozenset[str]
+    own_words: frozenset[str]       # the entry's vocabulary, added to the bank's
+
+
+@lru_cache(maxsize=2048)
+def _compile(q: _Key) -> _Rubric:
+    question = q.question
+    return _Rubric(
+        tuple(_Point(kp.label, _phrases(kp.phrases), _phrases(kp.requires))
+              for kp in question.key_points),
+        tuple(_Wrong(mc, _phrases(mc.phrases), _phrases(mc.requires))
+              for mc in question.misconceptions),
+        frozenset(t.stem for t in read(question.prompt).tokens if is_content(t.word)),
+        question_words(question))
+
+
+class _Key:
+    """A question as a cache key: by identity and id (pydantic models with lists are not
+    hashable)."""
+
+    __slots__ = ("question",)
+
+    def __init__(self, question: Question) -> None:
+        self.question = question
+
+    def __hash__(self) -> int:
+        return hash((id(self.question), self.question.id))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and other.question is self.question
+
+
+class _Reading:
+    """One answer against one rubric: matches found once, shared by every check."""
+
+    def __init__(self, rubric: _Rubric, answer: Answer) -> None:
+        self.rubric, self.answer = rubric, answer
+        tokens = answer.tokens
+        self.hits: dict[str, list[Match]] = {}
+        self.in_phrase: set[int] = set()
+        for point in rubric.points:
+            found = [m for p in point.phrases for m in answer.holds(p)]
+            self.hits[point.label] = found
+            for p in point.phrases:
+                for m in answer.find(p):
+                    self.in_phrase.update(range(m.first, m.last + 1))
+        self.by_sentence: dict[int, list[int]] = defaultdict(list)
+        for i, t in enumerate(tokens):
+            self.by_sentence[t.sentence].append(i)
+        self._list_like: dict[int, bool] = {}
+        self._backed: dict[int, set[int]] = {}
+
+    def _supports(self, i: int) -> bool:
+        """A word that says something beyond the rubric's phrases: the question's own words
+        count ("Instruction tuning is a subset of SFT" explains), filler does not."""
+        return i not in self.in_phrase and is_content(self.answer.tokens[i].word)
+
+    def _is_list(self, sentence: int) -> bool:
+        if sentence not in self._list_like:
+            items: dict[int, int] = defaultdict(int)
+            for i in self.by_sentence[sentence]:
+                t = self.answer.tokens[i]
+                items[t.segment] += t.word not in FUNCTION_WORDS
+            sizes = list(items.values())
+            short = sum(1 for size in sizes if size <= LIST_ITEM_WORDS)
+            self._list_like[sentence] = len(sizes) >= LIST_MIN_ITEMS and \
+                short >= LIST_SHORT_SHARE * len(sizes)
+        return self._list_like[sentence]
+
+    def supported(self, m: Match) -> bool:
+        tokens = self.answer.tokens
+        sentence = tokens[m.first].sentence
+        backed = self._backed_segments(sentence)
+        if not self._is_list(sentence):
+            return bool(backed)
+        return tokens[m.first].segment in backed or \
+            self._head(self.by_sentence[sentence]) in backed
+
+    def _backed_segments(self, sentence: int) -> set[int]:
+        """The sentence's segments holding a word that says something beyond the rubric."""
+        if sentence not in self._backed:
+            self._backed[sentence] = {self.answer.tokens[i].segment
+                                      for i in self.by_sentence[sentence] if self._supports(i)}
+        return self._backed[sentence]
+
+    def _head(self, members: list[int]) -> int | None:
+        """The segment that introduces a list ("Automatic metrics: BLEU, ROUGE", "metrics
+        such as BLEU, ROUGE"); None when the sentence is a bare list, whose first item is
+        just an item."""
+        tokens = self.answer.tokens
+        first = tokens[members[0]].segment
+        in_head = [i for i in members if tokens[i].segment == first]
+        after = in_head[-1] + 1
+        if after >= len(tokens) or after not in members:
+            return None
+        introduced = tokens[after].clause != tokens[in_head[-1]].clause or \
+            tokens[in_head[-1]].word in LIST_OPENERS
+        return first if introduced else None
+
+    def with_required(self, m: Match, requires: tuple[Phrase, ...], *,
+                      same_clause: bool = False) -> bool:
+        """Whether one of ``requires`` is beside the match: in its sentence, or for a
+        misconception in its clause ("fine-tuning needs labels, but pre-training does not"
+        says nothing wrong about pre-training)."""
+        if not requires:
+            return True
+        # A required term sets the subject; "LoRA does not update all weights" is still
+        # about LoRA, so only a negation before the term ("unlike LoRA") rules it out.
+        here = self.answer.tokens[m.first]
+
+        def beside(i: int) -> bool:
+            there = self.answer.tokens[i]
+            return there.clause == here.clause if same_clause else \
+                there.sentence == here.sentence
+
+        return any(beside(r.first) and (r.last < m.first or r.first > m.last)
+                   and not r.denied_ahead for p in requires for r in self.answer.find(p))
+
+    def quote(self, m: Match) -> str:
+        """The answer's words around a match, within its segment, at most EVIDENCE_WORDS."""
+        tokens = self.answer.tokens
+        segment = tokens[m.first].segment
+        first, last = m.first, m.last
+        grew = True
+        while grew and last - first + 1 < EVIDENCE_WORDS:
+            grew = False
+            if first > 0 and tokens[first - 1].segment == segment:
+                first, grew = first - 1, True
+            if last + 1 < len(tokens) and tokens[last + 1].segment == segment and \
+                    last - first + 1 < EVIDENCE_WORDS:
+                last, grew = last + 1, True
+        return " ".join(self.answer.text.quote(first, last).split())
+
+
+def grade(question: Question, answer_text: str) -> Grade:
+    """Grade ``answer_text`` against the question's rubric (see the module docstring)."""
+    rubric = _compile(_Key(question))
+    answer = Answer(answer_text, Vocabulary(question, rubric.own_words))
+    if not answer.tokens:
+        return Grade((), tuple(p.label for p in rubric.points), 0.0, notes=(NOTE_EMPTY,))
+    reading = _Reading(rubric, answer)
+    mistakes = []
+    wrong_sentences: set[int] = set()
+    for wrong in rubric.wrongs:
+        asserted = [m for p in wrong.phrases for m in answer.holds(p)
+                    if reading.with_required(m, wrong.requires, same_clause=True)]
+        if asserted:
+            mc = wrong.source
+            mistakes.append(Mistake(mc.claim, mc.correction, reading.quote(asserted[0]),
+                                    mc.point))
+            wrong_sentences.update(answer.tokens[m.first].sentence for m in asserted)
+    evidence: dict[str, str] = {}
+    unsupported = False
+    for point in rubric.points:
+        for m in reading.hits[point.label]:
+            # a sentence that asserts a misconception is no evidence of understanding
+            if answer.tokens[m.first].sentence in wrong_sentences or \
+                    not reading.with_required(m, point.requires):
+                continue
+            if reading.supported(m):
+                evidence[point.label] = reading.quote(m)
+                break
+            unsupported = True
+    notes = (NOTE_KEYWORDS,) if unsupported and len(evidence) < len(rubric.points) else ()
+    return settle([p.label for p in rubric.points], evidence, mistakes, notes)
+
+
+def settle(labels: list[str], evidence: dict[str, str], mistakes: list[Mistake],
+           notes: tuple[str, ...] = ()) -> Grade:
+    """The grade from what a judge found: each point with evidence is covered, except that
+    each asserted misconception costs its point's credit, or one point's worth when its
+    point was not covered (or it names none). The rubric and the LLM judge share this."""
+    voided: set[str] = set()
+    penalty = 0
+    for mistake in mistakes:
+        if mistake.point in evidence and mistake.point not in voided:
+            voided.add(mistake.point)
+        else:
+            penalty += 1
+    covered = tuple(label for label in labels if label in evidence and label not in voided)
+    missed = tuple(label for label in labels if label not in covered)
+    coverage = round(max(0, len(covered) - penalty) / len(labels), 4) if labels else 0.0
+    return Grade(covered, missed, coverage, notes=notes,
+                 evidence=tuple((label, evidence[label]) for label in covered),
+                 mistakes=tuple(mistakes))

@@ -1,0 +1,337 @@
+"""An answer as the grader reads it: normalised words that remember where they came from,
+grouped into sentences and comma-level segments, each marked if a negation denies it.
+
+Normalisation folds what people type in chat to one form: Unicode compatibility forms and
+accents, LaTeX and Unicode mathematics (``\\frac{QK^\\top}{\\sqrt{d_k}}``, ``−Σ y log ŷ``),
+contractions ("isn't" is "is not") and thousands separators. Every output character keeps
+the index of the input character it came from, so evidence is quoted in the answer's own
+words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from bot.domain.grading.lexicon import (
+    AUXILIARIES,
+    CLAUSE_STARTERS,
+    CONTRAST_WORDS,
+    CUE_ADVERBS,
+    EVALUATIVE,
+    NEGATION_CUES,
+    NEGATION_PAIRS,
+    NEW_SUBJECT,
+    PREDICATE_FILLER,
+    PREPOSITION_CUES,
+    PRONOUNS,
+    PSEUDO_NEGATIONS,
+    SUBJECT_STOPS,
+    SUBORDINATORS,
+    stem,
+)
+
+NEGATION_REACH = 12    # tokens a negation denies, at most, before its clause ends
+PHRASE_REACH = 5       # tokens "unlike", "without", "rather than" deny
+DENIED_SUBJECT = 10    # tokens before "doesn't help" it may deny, within its clause
+
+_GREEK = dict(zip("αβγδεϵζηθϑικλμνξπρσςτυφϕχψω",
+                  "alpha beta gamma delta epsilon epsilon zeta eta theta theta iota kappa lambda "
+                  "mu nu xi pi rho sigma sigma tau upsilon phi phi chi psi omega".split(),
+                  strict=True))
+_SYMBOLS = {
+    "Σ": " sum ", "∑": " sum ", "Π": " product ", "∏": " product ", "√": " sqrt ",
+    "∂": " partial ", "∇": " gradient ", "∞": " infinity ", "≈": " approx ",
+    "∝": " proportional ", "∈": " in ", "∫": " integral ", "Δ": " delta ", "Θ": " theta ",
+    "Λ": " lambda ", "Φ": " phi ", "Ω": " omega ", "Ψ": " psi ", "→": " to ", "⇒": " to ",
+    "−": "-", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": ", ", "―": ", ", "×": " ",
+    "·": " ", "⋅": " ", "∙": " ", "∗": " ", "÷": "/", "’": "'", "‘": "'", "ʼ": "'",
+    "“": '"', "”": '"', "…": "...", "•": "\n- ", "▪": "\n- ", "◦": "\n- ", "ᵀ": "^T",
+    "ⁿ": "^n", "ᵢ": "_i", "ⱼ": "_j", "ₖ": "_k", "ₙ": "_n", "ₜ": "_t",
+}
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789", strict=True))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789", strict=True))
+
+# LaTeX: layout commands vanish, a few operators become the words people would type.
+_LATEX_DROP = re.compile(
+    r"\\(?:d?frac|tfrac|left|right|math(?:bf|rm|it|cal|bb|sf|tt)|boldsymbol|operatorname|"
+    r"text(?:bf|it|rm)?|displaystyle|widehat|hat|widetilde|tilde|bar|overline|vec|"
+    r"[bB]igg?[lr]?|q?quad|cdots?|ldots|dots|times|[,;!:]|begin|end)(?![a-zA-Z])")
+_LATEX_WORDS = {"top": " T ", "intercal": " T ", "nabla": " gradient ", "infty": " infinity ",
+                "propto": " proportional ", "le": " ", "leq": " ", "ge": " ", "geq": " ",
+                "neq": " ", "to": " to ", "rightarrow": " to ", "mid": " ", "sim": " "}
+_LATEX_WORD = re.compile(r"\\(" + "|".join(_LATEX_WORDS) + r")(?![a-zA-Z])")
+_CONTRACTION_NOT = re.compile(r"(?i)\b(\w+?)n't\b")
+_CONTRACTION_REST = re.compile(r"(?i)(?<=\w)'(?:s|re|ve|ll|d|m)\b")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_ABBREVIATION = re.compile(r"(?i)\b(e\.g|i\.e|etc|vs|et al|approx|cf|fig|eq|dr|mr|mrs|ms|"
+                           r"prof|no|inc|ltd|jr|sr)\.(?=\s)")
+_ABBREVIATION_HINTS = ("e.g.", "i.e.", "etc.", "vs.", "al.", "approx.", "cf.", "fig.", "eq.",
+                       "dr.", "mr.", "mrs.", "ms.", "prof.", "no.", "inc.", "ltd.", "jr.",
+                       "sr.")
+_IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}   # can't, won't, shan't
+
+# What the tokenizer sees: a word, a sentence end, or a segment break (, ; : brackets).
+_SCAN = re.compile(
+    r"(?P<word>[A-Za-z0-9]+(?:\.[0-9]+)*)"
+    r"|(?P<end>[.!?]+(?=\s|$)|\n\s*(?=[-*+>]|\d+[.)]\s|\n)|(?<=[.!?:])\s*\n|\n(?=\s*[A-Z]))"
+    r"|(?P<clause>[;:]|\s-\s)|(?P<seg>,)")
+
+
+@dataclass(slots=True)
+class _Mapped:
+    """A string and, for each of its characters, the index of the source character (None
+    while that is the identity: most answers are plain ASCII and never change)."""
+
+    text: str
+    origin: list[int] | None
+
+    def at(self, i: int) -> int:
+        return i if self.origin is None else self.origin[i]
+
+    def sub(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str],
+            hint: str = "") -> None:
+        if (hint and hint not in self.text) or pattern.search(self.text) is None:
+            return  # the usual case: nothing to rebuild
+        source = self.origin if self.origin is not None else range(len(self.text))
+        parts: list[str] = []
+        origin: list[int] = []
+        last = 0
+        for m in pattern.finditer(self.text):
+            parts.append(self.text[last:m.start()])
+            origin.extend(source[last:m.start()])
+            new = repl(m)
+            parts.append(new)
+            at = source[m.start()] if m.start() < len(source) else len(source)
+            origin.extend([at] * len(new))
+            last = m.end()
+        parts.append(self.text[last:])
+        origin.extend(source[last:])
+        self.text, self.origin = "".join(parts), origin
+
+
+def _fold_char(c: str) -> str:
+    if c in _SYMBOLS:
+        return _SYMBOLS[c]
+    if c in _SUPERSCRIPTS:
+        return "^" + _SUPERSCRIPTS[c]
+    if c in _SUBSCRIPTS:
+        return "_" + _SUBSCRIPTS[c]
+    low = c.lower()
+    if low in _GREEK:
+        return f" {_GREEK[low]} "
+    if c.isascii():
+        return c
+    decomposed = unicodedata.normalize("NFKD", c)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise(text: str) -> _Mapped:
+    """Fold the text to lowercase ASCII-ish words, keeping each character's source index."""
+    if text.isascii():  # the common case: nothing to fold character by character
+        mapped = _Mapped(text, None)
+    else:
+        chars: list[str] = []
+        origin: list[int] = []
+        for i, c in enumerate(text):
+            folded = _fold_char(c)
+            chars.append(folded)
+            origin.extend([i] * len(folded))
+        mapped = _Mapped("".join(chars), origin)
+    mapped.sub(_LATEX_DROP, lambda m: " ", "\\")
+    mapped.sub(_LATEX_WORD, lambda m: _LATEX_WORDS[m.group(1)], "\\")
+    mapped.sub(_CONTRACTION_NOT, lambda m: _IRREGULAR_NOT.get(m.group(1).lower(), m.group(1))
+               + " not", "n't")
+    mapped.sub(_CONTRACTION_REST, lambda m: " ", "'")
+    mapped.sub(_THOUSANDS, lambda m: "", ",")
+    low = mapped.text.lower()
+    if any(a in low for a in _ABBREVIATION_HINTS):
+        mapped.sub(_ABBREVIATION, lambda m: m.group(1).replace(".", "").replace(" ", ""))
+    return mapped
+
+
+class Token(NamedTuple):
+    """A word of an answer. A tuple of plain values: answers are read by the thousand and
+    tuples of strings and ints cost the garbage collector nothing."""
+
+    word: str          # normalised surface form, lowercase
+    stem: str
+    start: int         # character span in the original text
+    end: int
+    sentence: int
+    segment: int       # comma-level piece, numbered across the whole text
+    negated_by: int    # index of the negation that denies this token (it precedes it), or -1
+    subject_of: int = -1  # index of a negated predicate that denies this token, or -1
+    clause: int = 0    # ends at ; : a dash, a sentence end, or a contrast word ("but")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    original: str
+    tokens: tuple[Token, ...]
+
+    def quote(self, first: int, last: int) -> str:
+        """The original words of tokens first..last (inclusive), as written."""
+        return self.original[self.tokens[first].start:self.tokens[last].end]
+
+
+@dataclass(slots=True)
+class _Columns:
+    """The words of a text and where each sits, column by column (one list per field is
+    cheaper to build than an object per word)."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+    sentences: list[int]
+    segments: list[int]
+    clauses: list[int]
+
+
+def _raw_tokens(text: str) -> _Columns:
+    """Every word, in order, with its sentence, segment and clause. Commas end a segment;
+    semicolons, colons and dashes end a clause too; a sentence end ends all three."""
+    mapped = normalise(text)
+    cols = _Columns([], [], [], [], [], [])
+    words, starts, ends = cols.words, cols.starts, cols.ends
+    sentences, segments, clauses = cols.sentences, cols.segments, cols.clauses
+    sentence = segment = clause = 0
+    origin = mapped.origin
+    for m in _SCAN.finditer(mapped.text):
+        kind = m.lastgroup
+        if kind == "word":
+            a, b = m.span()
+            words.append(m.group().lower())
+            if origin is None:
+                starts.append(a)
+                ends.append(b)
+            else:
+                starts.append(origin[a])
+                ends.append(origin[b - 1] + 1)
+            sentences.append(sentence)
+            segments.append(segment)
+            clauses.append(clause)
+        elif words:  # a break counts only where a word came since the last of its kind
+            segment += segments[-1] == segment
+            if kind != "seg":
+                clause += clauses[-1] == clause
+            if kind == "end":
+                sentence += sentences[-1] == sentence
+    return cols
+
+
+def _negations(words: list[str], segments: list[int],
+               clauses: list[int]) -> tuple[list[int], list[int]]:
+    """For each token, the index of the cue that denies it (-1 if none), twice over:
+
+    - forward: a cue denies what follows it in its clause, up to NEGATION_REACH tokens,
+      over commas of a list ("doesn't add storage, upserts, replication") but not into a new
+      clause ("not X, it Y"), a contrast ("not X but Y") or another cue;
+    - subject: a negated verb ("X doesn't alternate", "X isn't one") or a negated judgement
+      ("X gives no gain", "X doesn't matter") also denies the thing before it in its clause.
+    """
+    n = len(words)
+    forward, subject = [-1] * n, [-1] * n
+    i = 0
+    while i < n:
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < n and segments[i + 1] == segments[i] else ""
+        if (w, nxt) in PSEUDO_NEGATIONS:
+            i += 2
+            continue
+        third = words[i + 2] if i + 2 < n and segments[i + 2] == segments[i] else ""
+        cue_len = 2 if (w, nxt) in NEGATION_PAIRS else \
+            3 if nxt in CUE_ADVERBS and (w, third) in NEGATION_PAIRS else \
+            1 if w in NEGATION_CUES else 0
+        if not cue_len:
+            i += 1
+            continue
+        j = i + cue_len
+        # "unlike X", "without X", "rather than X" deny a short phrase, not a clause
+        reach = PHRASE_REACH if (w in PREPOSITION_CUES or cue_len == 2) else NEGATION_REACH
+        parenthetical = i > 0 and segments[i - 1] != segments[i]   # ", not the weights,"
+        while j < n and j - i - cue_len < reach and clauses[j] == clauses[i] \
+                and words[j] not in CONTRAST_WORDS:
+            if words[j] in SUBORDINATORS or (
+                    words[j] in CLAUSE_STARTERS and (segments[j] != segments[j - 1]
+                                                     or reach == PHRASE_REACH
+                                                     or words[j - 1] in ("and", "or"))):
+                break  # ", it freezes them" / "unlike RNNs they" / "because ...": new clause
+            if segments[j] != segments[j - 1] and (
+                    parenthetical or not _list_item(words, segments, j)):
+                break  # "never builds the logits, tie ...", "X, not Y, limits Z"
+            if words[j] in NEGATION_CUES and forward[j] == -1 and j > i + cue_len:
+                break  # the next cue starts its own scope
+            forward[j] = i
+            j += 1
+        if _judges_what_precedes(words, clauses, i, i + cue_len):
+            k = i - 1
+            while k >= 0 and i - k <= DENIED_SUBJECT and clauses[k] == clauses[i] \
+                    and words[k] not in CONTRAST_WORDS and words[k] not in SUBJECT_STOPS \
+                    and (segments[k] == segments[k + 1] or _short_segment(segments, k)):
+                if words[k] in ("and", "or") and k + 1 < i and words[k + 1] in NEW_SUBJECT:
+                    break  # "X and the softmax doesn't": only the second subject
+                subject[k] = i
+                if words[k] in PRONOUNS:
+                    break
+                k -= 1
+        i += cue_len
+    return forward, subject
+
+
+def _short_segment(segments: list[int], k: int) -> bool:
+    """Whether the segment ending at ``k`` is a list item (three words or fewer), so a
+    denied subject may run back over its comma ("A, B and C don't matter")."""
+    size = 0
+    while k - size >= 0 and segments[k - size] == segments[k]:
+        size += 1
+    return size <= 3
+
+
+def _list_item(words: list[str], segments: list[int], j: int) -> bool:
+    """Whether the segment starting at ``j`` continues a list a negation runs over: short,
+    or joined by "and"/"or" ("doesn't add storage, upserts, or replication")."""
+    if words[j] in ("and", "or", "nor"):
+        return True
+    size = 0
+    while j + size < len(words) and segments[j + size] == segments[j]:
+        size += 1
+    return size <= 4 or any(w in ("and", "or", "nor") for w in words[j:j + size])
+
+
+def _judges_what_precedes(words: list[str], clauses: list[int], cue: int,
+                          after: int) -> bool:
+    """Whether the negation at ``cue`` says something of what came before it: a negated
+    auxiliary ("X doesn't", "X isn't", "X can't") or a negated judgement ("gives no gain").
+    Not when the verb is coordinated ("X is stable and doesn't need Y": X is asserted)."""
+    if cue > 1 and words[cue - 2] in ("and", "or", "but"):
+        return False
+    if cue > 0 and words[cue] in ("not", "never") and words[cue - 1] in AUXILIARIES \
+            and clauses[cue - 1] == clauses[cue]:
+        return True
+    j = after
+    while j < len(words) and words[j] in PREDICATE_FILLER and j - after < 3:
+        j += 1
+    return j < len(words) and words[j] in EVALUATIVE and clauses[j] == clauses[cue]
+
+
+@lru_cache(maxsize=256)   # small: a cache of every answer ever read would only grow
+def read(text: str) -> Text:
+    """The answer's tokens with sentences, segments and negation marked."""
+    cols = _raw_tokens(text)
+    words = cols.words
+    forward, subject = _negations(words, cols.segments, cols.clauses)
+    shift, contrast = 0, CONTRAST_WORDS
+    make = tuple.__new__   # Token(...) goes through a Python __new__; this is the C one
+    tokens = []
+    for k, w in enumerate(words):
+        shift += w in contrast
+        tokens.append(make(Token, (w, stem(w), cols.starts[k], cols.ends[k],
+                                   cols.sentences[k], cols.segments[k], forward[k],
+                                   subject[k], cols.clauses[k] * 1000 + shift)))
+    return Text(text, tuple(tokens))
+
