@@ -33,12 +33,25 @@ from bot.domain.grading import grade  # noqa: E402
 from bot.domain.periods import Period  # noqa: E402
 from bot.domain.rounds import AnswerOutcome  # noqa: E402
 from bot.domain.subscriptions import ChannelRef  # noqa: E402
+from bot.grading_eval import DEFAULT_SET, evaluate, load_set  # noqa: E402
+from bot.services.judging import RubricJudge  # noqa: E402
 from bot.services.leaderboard import BoardQuery, Scope  # noqa: E402
 from bot.storage.repositories import TeamRow  # noqa: E402
 
 TARGETS = {"ingest.ratio": ">= 0.5", "ingest.per_s": ">= 2000", "leaderboard.p95_ms": "<= 10",
            "grading.p95_ms": "<= 2", "fanout.ratio_to_bound": "<= 1.10",
            "ack.p99_ms": "<= 100", "startup.seconds": "<= 2", "startup.rss_mb": "<= 150"}
+# Grading quality, judged on the held-out half of the labelled set (tests/data/grading).
+QUALITY = "grading_quality.held-out"
+TARGETS |= {
+    f"{QUALITY}.auc_correct_vs_wrong": ">= 0.85",
+    f"{QUALITY}.auc_correct_vs_off_topic": ">= 0.95",
+    **{f"{QUALITY}.mean_score.{p}": "<= 0.15" for p in ("keywords", "labels", "filler")},
+    **{f"{QUALITY}.probe_beats_correct.{p}": "<= 0.10" for p in ("keywords", "labels", "filler")},
+    **{f"{QUALITY}.mean_score.{p}": "<= 0.1" for p in ("idk", "prompt", "negated")},
+    f"{QUALITY}.key_points.precision": ">= 0.9",
+    f"{QUALITY}.key_points.recall": ">= 0.7",
+}
 NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 LEAD = Actor("bench", "T1", "LEAD", "lead", is_admin=True)
 
@@ -143,6 +156,27 @@ async def bench_leaderboard(db: Path, runs: int = 30) -> dict[str, Any]:
     all_ms = [t for ts in timings.values() for t in ts]
     return {"p50_ms": pct(all_ms, 0.5), "p95_ms": pct(all_ms, 0.95),
             "by_query_p95_ms": {k: pct(v, 0.95) for k, v in timings.items()}}
+
+
+async def bench_grading_quality() -> dict[str, Any]:
+    """`quizbot grading eval` for the rubric judge: every figure, no worst cases."""
+    bank = load_bank(ROOT / "questions")
+    report = await evaluate(bank, load_set(DEFAULT_SET, bank), RubricJudge().grade, "rubric")
+    return report.figures
+
+
+def check(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target with this run's figure and whether it was met."""
+    out = {}
+    for name, target in TARGETS.items():
+        value: Any = results
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        op, bound = target.split()
+        met = None if value is None else (value >= float(bound) if op == ">=" else
+                                          value <= float(bound))
+        out[name] = {"value": value, "target": target, "met": met}
+    return out
 
 
 def bench_grading(runs: int = 500) -> dict[str, Any]:
@@ -252,11 +286,12 @@ async def main() -> dict[str, Any]:
             "leaderboard": {**await bench_leaderboard(big), "score_rows": 1_000_000,
                             "people": 50_000},
             "grading": bench_grading(),
+            "grading_quality": await bench_grading_quality(),
             "fanout": await bench_fanout(tmp),
             "ack": await bench_ack(tmp),
             "startup": {**bench_startup(big), "score_rows": 1_000_000},
         }
-    results["targets"] = TARGETS
+    results["targets"] = check(results)
     results["machine"] = {"cores": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform()}
     results["when"] = datetime.now(UTC).isoformat(timespec="seconds")

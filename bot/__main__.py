@@ -53,9 +53,19 @@ def _parser() -> argparse.ArgumentParser:
                        description="Print the JSON Schema of a topic file (questions/schema.json).")
     sc.add_argument("--write", type=Path, help="write it to this file instead")
 
-    g = sub.add_parser("grading", help="look into the grader",
-                       description="Look into how answers are graded.")
+    g = sub.add_parser("grading", help="measure the grader",
+                       description="Measure how well a judge grades answers.")
     gs = g.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ev = gs.add_parser("eval", help="score a judge on the labelled answers",
+                       description="Grade the labelled evaluation set (tests/data/grading) "
+                       "and probes built from the bank; report mean scores per label and "
+                       "probe, ROC AUC, key-point precision and recall, and the worst cases.")
+    ev.add_argument("--judge", choices=["rubric", "llm"], default="rubric",
+                    help="the rubric grader (default) or the configured LLM judge")
+    ev.add_argument("--json", action="store_true", help="print JSON")
+    ev.add_argument("--set", dest="eval_set", type=Path,
+                    help="labelled answers: a folder or file (default: tests/data/grading)")
+
     ex = gs.add_parser("explain", help="grade one answer and show why",
                        description="Grade one answer to a bank entry with the rubric grader "
                        "and show the points covered (with the words that earned them), the "
@@ -168,10 +178,24 @@ async def _cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_grading(args: argparse.Namespace) -> int:
+async def _cmd_grading(args: argparse.Namespace) -> int:
+    from bot.app import make_judge
+    from bot.grading_eval import DEFAULT_SET, EvalSetError, evaluate, load_set, render_text
+
     settings = _settings()
-    return _explain(settings.questions_dir, args.entry,
-                    args.text if args.text is not None else sys.stdin.read())
+    if args.action == "explain":
+        return _explain(settings.questions_dir, args.entry,
+                        args.text if args.text is not None else sys.stdin.read())
+    bank = load_bank(settings.questions_dir)
+    try:
+        entries = load_set(args.eval_set or DEFAULT_SET, bank)
+    except EvalSetError as exc:
+        print(f"quizbot: {exc}", file=sys.stderr)
+        return 2
+    judge = make_judge(settings.model_copy(update={"judge": args.judge}))
+    report = await evaluate(bank, entries, judge.grade, judge.name)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else render_text(report))
+    return 0
 
 
 def _explain(path: Path, entry: str, text: str) -> int:
@@ -218,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "questions":
         return _cmd_questions(args)
     if args.command == "grading":
-        return _cmd_grading(args)
+        return asyncio.run(_cmd_grading(args))
     if args.command == "discord":
         return _cmd_discord(args)
     try:

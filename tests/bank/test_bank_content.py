@@ -99,6 +99,20 @@ def test_answers_do_not_copy_the_guides(bank: QuestionBank) -> None:
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the source guides live outside the repo")
+def test_the_evaluation_sets_guide_answers_are_the_guides_own(bank: QuestionBank) -> None:
+    from .guides import guide_answers
+
+    asked = {(a.source, a.text): q.id for q in bank for a in q.asked_as}
+    from_guides = sorted((asked[(g.name, line)], g.name, text) for g in SEEDS.glob("*.txt")
+                         for line, text in guide_answers(g))
+    in_set = sorted((e["id"], a["source"], a["text"])
+                    for f in (Path(__file__).resolve().parents[1] / "data" / "grading")
+                    .glob("*.yaml") for e in yaml.safe_load(f.read_text("utf-8"))["entries"]
+                    for a in e["answers"] if a.get("source"))
+    assert len(from_guides) == 71 and in_set == from_guides
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the source guides live outside the repo")
 def test_the_guide_line_manifest_matches_the_guides() -> None:
     from .guides import question_lines
 

@@ -219,3 +219,20 @@ def test_grading_explain_shows_evidence_misses_and_mistakes() -> None:
     assert "✗ A token is always one whole word." in out
     unknown = quizbot("grading", "explain", "no-such-entry", "text")
     assert unknown.returncode == 2 and "no entry 'no-such-entry'" in unknown.stderr
+
+
+def test_grading_eval_prints_figures_as_text_and_json(tmp_path: Path) -> None:
+    (tmp_path / "sample.yaml").write_text(
+        "topic: sample\nentries:\n- id: sample-softmax\n  answers:\n  - label: correct\n"
+        "    style: plain\n    text: Softmax exponentiates each score and divides by the sum of"
+        " the exponentials, so the outputs are a probability distribution.\n"
+        "  - label: wrong\n    style: confident-wrong\n    text: Softmax picks only the largest"
+        " score and sets the others to zero.\n")
+    text = quizbot("grading", "eval", "--set", str(tmp_path))
+    assert text.returncode == 0, text.stderr
+    assert "AUC correct vs wrong" in text.stdout and "[held-out]" in text.stdout
+    js = quizbot("grading", "eval", "--json", "--set", str(tmp_path))
+    figures = json.loads(js.stdout)
+    assert figures["judge"] == "rubric" and figures["all"]["auc_correct_vs_wrong"] == 1.0
+    bad = quizbot("grading", "eval", "--set", str(tmp_path / "missing"))
+    assert bad.returncode == 2 and "no such file or folder" in bad.stderr

@@ -186,3 +186,26 @@ def test_settings_build_the_judge(tmp_path: object) -> None:
     with pytest.raises(ValueError, match="LLM_BASE_URL"):
         make_judge(Settings(judge="llm", _env_file=None))  # type: ignore[call-arg]
     assert "sk-x" not in repr(s) and "sk-x" not in str(s)
+
+
+async def test_the_eval_measures_a_configured_endpoint(sample_bank: QuestionBank,
+                                                       tmp_path: object) -> None:
+    from pathlib import Path
+
+    from bot.grading_eval import evaluate, load_set
+    from tests.unit.test_grading_eval import SAMPLE
+
+    folder = Path(str(tmp_path))
+    (folder / "sample.yaml").write_text(SAMPLE)
+    entries = load_set(folder, sample_bank)
+
+    def honest(request: dict[str, object]) -> dict[str, object]:
+        answer = candidate_answer(request)
+        return verdict(*((0, "subword piece") for _ in [0] if "subword piece" in answer))
+
+    async with fake_openai() as fake:
+        fake.reply = honest
+        judge = LLMJudge(fake.base_url, "m", None, timeout=5)
+        report = await evaluate(sample_bank, entries, judge.grade, judge.name)
+    assert report.judge == "llm" and report.figures["all"]["entries"] == 2
+    assert len(fake.requests) == sum(report.figures["all"]["answers"].values())
