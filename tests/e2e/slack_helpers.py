@@ -56,13 +56,18 @@ class SlackEnv:
 
     async def command(self, command: str, text: str = "", *, user: str = "U1",
                       channel: str = "C1", **kw: Any) -> int:
+        return await self.post(self.command_body(command, text, user=user, channel=channel),
+                               "application/x-www-form-urlencoded", **kw)
+
+    def command_body(self, command: str, text: str = "", *, user: str = "U1",
+                     channel: str = "C1") -> str:
+        """A slash command's form body, as Slack sends it (with a fresh trigger_id)."""
         n = next(_ids)
-        body = urlencode({"token": "legacy", "team_id": TEAM, "team_domain": "test",
+        return urlencode({"token": "legacy", "team_id": TEAM, "team_domain": "test",
                           "channel_id": channel, "channel_name": "general", "user_id": user,
                           "user_name": user.lower(), "command": command, "text": text,
                           "api_app_id": "A1", "response_url": f"{self.fake.base_url}/response/{n}",
-                          "trigger_id": f"trig-{n}"})
-        return await self.post(body, "application/x-www-form-urlencoded", **kw)
+                          "trigger_id": self.fake.issue_trigger(f"trig-{n}")})
 
     async def interaction(self, payload: dict[str, Any], **kw: Any) -> int:
         payload = {"team": {"id": TEAM, "domain": "test"}, "api_app_id": "A1",

@@ -193,7 +193,8 @@ async def test_blind_mode_answers_privately_until_the_reveal(
         button = next(b for b in post["blocks"] if b["type"] == "actions")["elements"][0]
         assert button["action_id"] == "answer_privately" and button["value"] == str(rnd.id)
         await env.interaction({"type": "block_actions", "user": {"id": "U2"},
-                               "trigger_id": "trig-b", "channel": {"id": "C1"},
+                               "trigger_id": env.fake.issue_trigger("trig-b"),
+                               "channel": {"id": "C1"},
                                "actions": [{**button, "type": "button",
                                             "block_id": "b1", "action_ts": "1"}]})
         await fake.wait_for(lambda: len(fake.ok_calls("views.open")) == 1)

@@ -4,6 +4,13 @@ It records every REST call, keeps messages, threads and reactions the way Discor
 them, dispatches gateway events the test asks for, and can fail a route (429 with
 retry_after, or 500) to test retries. JSON replies carry exactly `application/json`
 (discord.py does not parse `application/json; charset=utf-8`).
+
+It refuses what Discord refuses (tests/fakes/README.md lists the rules and their sources):
+privileged intents the portal has not enabled (gateway close 4014), embeds over their
+limits (50035), a second thread on a message (160004), threads without the permission
+(50013), changes to an archived thread (50083), interaction callbacks after 3 seconds
+(10062) or twice (40060), modals and autocomplete over their limits. A nonce sent with
+enforce_nonce returns the message it already created.
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ def user(uid: int) -> dict[str, Any]:
             "global_name": USERS.get(uid, f"user{uid}"), "discriminator": "0",
             "avatar": None, "bot": uid == BOT_ID}
 
+
+INTENT_MEMBERS, INTENT_PRESENCES, INTENT_MESSAGE_CONTENT = 1 << 1, 1 << 8, 1 << 15
+PRIVILEGED = INTENT_MEMBERS | INTENT_PRESENCES | INTENT_MESSAGE_CONTENT
+CALLBACK_SECONDS = 3.0
 
 ROLE_ML = 3000
 ROLE_MEMBERS = {21, 22}  # alice and bob have the "ml" role
@@ -67,6 +78,15 @@ class FakeDiscord:
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(
         default_factory=lambda: defaultdict(list))
     identified: asyncio.Event = field(default_factory=asyncio.Event)
+    #: privileged intents switched on in the developer portal
+    portal_intents: int = INTENT_MESSAGE_CONTENT | INTENT_MEMBERS
+    can_create_threads: bool = True
+    callback_seconds: float = CALLBACK_SECONDS
+    closes: list[int] = field(default_factory=list)        # gateway close codes sent
+    identifies: int = 0
+    issued: dict[str, float] = field(default_factory=dict)   # interaction id -> loop time
+    answered: set[str] = field(default_factory=set)
+    nonces: dict[tuple[int, str], int] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -94,7 +114,9 @@ class FakeDiscord:
         self.failures[key].append((status, body))
 
     def posts(self, channel_id: int) -> list[dict[str, Any]]:
-        return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
+        """The bot's messages in a channel or thread, oldest first."""
+        return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id
+                and m["author"]["id"] == str(BOT_ID)]
 
     async def wait_for(self, condition: Callable[[], bool], seconds: float = 5.0) -> None:
         await wait_until(self.changed, condition, seconds, "Discord")
@@ -116,10 +138,25 @@ class FakeDiscord:
                 "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
                 "pinned": False, "flags": 0, "components": []}
 
+    async def delete(self, channel_id: int, message_id: int) -> None:
+        """A person deletes a message: Discord sends only the ids."""
+        await self.dispatch("MESSAGE_DELETE", {"id": str(message_id),
+                                               "channel_id": str(channel_id),
+                                               "guild_id": str(GUILD_ID)})
+
+    async def auto_archive(self, thread_id: int) -> None:
+        """Discord archives an idle thread after its auto_archive_duration."""
+        self.threads[thread_id]["thread_metadata"]["archived"] = True
+        await self.dispatch("THREAD_UPDATE", self.threads[thread_id])
+
     async def say(self, channel_id: int, author: int, content: str,
-                  message_id: int | None = None) -> dict[str, Any]:
+                  message_id: int | None = None, *, deliver: bool = True) -> dict[str, Any]:
+        """A person posts: the message is kept (history returns it) and, unless the bot is
+        offline (``deliver=False``), dispatched."""
         msg = self.message(channel_id, author, content, message_id)
-        await self.dispatch("MESSAGE_CREATE", msg)
+        self.messages[int(msg["id"])] = msg
+        if deliver:
+            await self.dispatch("MESSAGE_CREATE", msg)
         return msg
 
     async def interact(self, itype: int, data: dict[str, Any], *, by: int = 21,
@@ -137,6 +174,7 @@ class FakeDiscord:
             "attachment_size_limit": 8388608}
         if message is not None:
             payload["message"] = message
+        self.issued[str(iid)] = asyncio.get_running_loop().time()
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
@@ -207,8 +245,19 @@ class FakeDiscord:
                            "version": "1", "default_member_permissions":
                            c.get("default_member_permissions")} for c in body])
         if parts[0] == "channels":
-            return await self._channels(method, parts, body)
+            return await self._channels(method, parts, body, request.query)
         if parts[0] == "interactions":
+            iid = parts[1]
+            age = asyncio.get_running_loop().time() - self.issued.get(iid, 0.0)
+            if age > self.callback_seconds:
+                return _json({"message": "Unknown interaction", "code": 10062}, 404)
+            if iid in self.answered:
+                return _json({"message": "Interaction has already been acknowledged.",
+                              "code": 40060}, 400)
+            problem = _check_callback(body)
+            if problem:
+                return _error(problem)
+            self.answered.add(iid)
             self.callbacks.append({"id": parts[1], "token": parts[2], "body": body})
             data = body.get("data") or {}
             msg = self._store(int(data.get("channel_id", CHANNEL_ID)), data) \
@@ -219,6 +268,9 @@ class FakeDiscord:
                 resp["resource"]["message"] = msg
             return _json(resp)
         if parts[0] == "webhooks":
+            problem = _check_message(body)
+            if problem:
+                return _error(problem)
             msg = self._store(CHANNEL_ID, body)
             if method == "POST":
                 self.followups.append({"token": parts[2], "body": body, "message": msg})
@@ -230,8 +282,8 @@ class FakeDiscord:
             return _json(member(int(parts[3])))
         return _json({"message": f"no fake route for {method} {path}", "code": 0}, 404)
 
-    async def _channels(self, method: str, parts: list[str],
-                        body: dict[str, Any]) -> web.StreamResponse:
+    async def _channels(self, method: str, parts: list[str], body: dict[str, Any],
+                        request_query: Any) -> web.StreamResponse:
         cid = int(parts[1])
         if len(parts) == 2 and method == "GET":
             if cid in self.threads:
@@ -241,16 +293,45 @@ class FakeDiscord:
             return _json({"id": str(cid), "type": 1, "recipients": [user(21)]})  # a DM
         if len(parts) == 2 and method == "PATCH":
             thread = self.threads[cid]
+            if thread["thread_metadata"]["archived"] and body.get("archived") is not False:
+                return _json({"message": "Thread is archived", "code": 50083}, 400)
             thread["thread_metadata"].update({k: v for k, v in body.items()
                                               if k in ("archived", "locked")})
             await self.dispatch("THREAD_UPDATE", thread)
             return _json(thread)
+        if parts[2:] == ["messages"] and method == "GET":
+            # Discord returns newest first; with `after`, the oldest page after that id.
+            limit = int(request_query.get("limit", "50"))
+            here = sorted(int(m["id"]) for m in self.messages.values()
+                          if int(m["channel_id"]) == cid)
+            if "after" in request_query:
+                page = [i for i in here if i > int(request_query["after"])][:limit]
+            else:
+                before = int(request_query.get("before", 1 << 62))
+                page = [i for i in here if i < before][-limit:]
+            return _json([self.messages[i] for i in reversed(page)])
         if parts[2:] == ["messages"] and method == "POST":
-            if cid not in self.threads and cid != CHANNEL_ID:
+            problem = _check_message(body)
+            if problem:
+                return _error(problem)
+            nonce = body.get("nonce")
+            if nonce and body.get("enforce_nonce") and (cid, str(nonce)) in self.nonces:
+                return _json(self.messages[self.nonces[(cid, str(nonce))]])
+            if cid in self.threads:  # a post unarchives an archived (unlocked) thread
+                self.threads[cid]["thread_metadata"]["archived"] = False
+            elif cid != CHANNEL_ID:
                 self.dms.append(body)
-            return _json(self._store(cid, body))
+            msg = self._store(cid, body)
+            if nonce:
+                self.nonces[(cid, str(nonce))] = int(msg["id"])
+            return _json(msg)
         if len(parts) == 5 and parts[4] == "threads" and method == "POST":
             mid = int(parts[3])
+            if not self.can_create_threads:
+                return _json({"message": "Missing Permissions", "code": 50013}, 403)
+            if mid in self.threads:
+                return _json({"message": "A thread has already been created for this "
+                              "message", "code": 160004}, 400)
             thread = {"id": str(mid), "type": 11, "guild_id": str(GUILD_ID),
                       "parent_id": str(cid), "name": body.get("name", ""), "owner_id": str(BOT_ID),
                       "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
@@ -286,7 +367,14 @@ class FakeDiscord:
             if frame["op"] == 1:
                 await ws.send_str(json.dumps({"op": 11}))
             elif frame["op"] == 2:
+                wanted = int(frame["d"].get("intents", 0))
+                if wanted & PRIVILEGED & ~self.portal_intents:
+                    self.closes.append(4014)
+                    self.changed.set()
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    break
                 self._ws = ws
+                self.identifies += 1
                 await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": {
                     "v": 10, "user": user(BOT_ID), "session_id": "sess",
                     "resume_gateway_url": self.gateway, "guilds": [
@@ -296,6 +384,63 @@ class FakeDiscord:
                                               "s": next(self._seq), "d": _guild()}))
                 self.identified.set()
         return ws
+
+
+def _check_message(body: dict[str, Any]) -> str:
+    """Why Discord would refuse this message (resources/message, embed limits), or ""."""
+    content = body.get("content") or ""
+    embeds = body.get("embeds") or []
+    if len(content) > 2000:
+        return "content: must be 2000 or fewer in length"
+    if len(embeds) > 10:
+        return "embeds: must be 10 or fewer in length"
+    total = 0
+    for e in embeds:
+        fields = e.get("fields") or []
+        if len(e.get("title") or "") > 256 or len(e.get("description") or "") > 4096:
+            return "embeds: title or description too long"
+        if len(fields) > 25:
+            return "embeds: at most 25 fields"
+        for f in fields:
+            if not f.get("name") or not f.get("value"):
+                return "embeds.fields: name and value are required"
+            if len(f["name"]) > 256 or len(f["value"]) > 1024:
+                return "embeds.fields: name <= 256 and value <= 1024"
+        footer = (e.get("footer") or {}).get("text") or ""
+        if len(footer) > 2048:
+            return "embeds.footer: at most 2048"
+        total += len(e.get("title") or "") + len(e.get("description") or "") + len(footer) + \
+            sum(len(f["name"]) + len(f["value"]) for f in fields)
+    if total > 6000:
+        return "embeds: 6000 characters in all at most"
+    return ""
+
+
+def _check_callback(body: dict[str, Any]) -> str:
+    """Why Discord would refuse this interaction response (interactions/receiving-and-
+    responding, components/reference), or ""."""
+    data = body.get("data") or {}
+    kind = body.get("type")
+    if kind == 9:  # a modal
+        if not data.get("title") or len(data["title"]) > 45:
+            return "modal title: 1 to 45 characters"
+        for row in data.get("components") or []:
+            for comp in row.get("components", [row.get("component")]):
+                if comp and comp.get("type") == 4 and len(comp.get("label") or "") > 45:
+                    return "text input label: at most 45"
+    if kind == 8:  # autocomplete
+        choices = data.get("choices") or []
+        if len(choices) > 25 or any(len(c["name"]) > 100 for c in choices):
+            return "autocomplete: at most 25 choices, names <= 100"
+    if kind == 4:
+        return _check_message(data)
+    return ""
+
+
+def _error(problem: str) -> web.Response:
+    return _json({"message": "Invalid Form Body", "code": 50035,
+                  "errors": {"_errors": [{"code": "BASE_TYPE_INVALID", "message": problem}]}},
+                 400)
 
 
 def _text_channel() -> dict[str, Any]:

@@ -2,6 +2,13 @@
 
 It records every call, answers like Slack does for the methods quizbot uses, and can be told
 to fail a method (429 with Retry-After, 500, or ok: false) so retries can be tested.
+
+It refuses what Slack refuses (tests/fakes/README.md lists the rules and their sources): a
+method whose scope the manifest does not grant (missing_scope), a post in a channel the bot
+is not in (not_in_channel), Block Kit over its limits (invalid_blocks), a trigger_id older
+than 3 seconds or used twice (expired_trigger_id, exchanged_trigger_id), a sixth use of a
+response_url, and tokens it was told are revoked (invalid_auth, token_revoked).
+Message metadata comes back from history only when asked for (include_all_metadata).
 """
 
 from __future__ import annotations
@@ -13,15 +20,33 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from aiohttp import WSMsgType, web
 
 from tests.fakes import serve, wait_until
 
 TEAM = "T1"
 BOT_USER = "UBOT"
+MANIFEST = Path(__file__).resolve().parents[2] / "deploy" / "slack-manifest.yml"
+TRIGGER_SECONDS = 3.0
+RESPONSE_URL_USES = 5
+#: the bot scope each Web API method needs (Slack's method reference, "Required scopes")
+METHOD_SCOPES = {
+    "chat.postMessage": "chat:write", "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write", "reactions.add": "reactions:write",
+    "users.info": "users:read", "usergroups.users.list": "usergroups:read",
+    "conversations.history": "channels:history", "conversations.replies": "channels:history",
+    "files.getUploadURLExternal": "files:write", "files.completeUploadExternal": "files:write",
+}
+
+
+def manifest_scopes() -> set[str]:
+    return set(yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]
+               ["bot"])
 
 
 @dataclass
@@ -49,6 +74,16 @@ class FakeSlack:
     socket_connected: asyncio.Event = field(default_factory=asyncio.Event)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     connections: int = 0
+    scopes: set[str] = field(default_factory=manifest_scopes)
+    member_of: set[str] = field(default_factory=lambda: {"C1"})
+    triggers: dict[str, float] = field(default_factory=dict)    # trigger id -> issued at
+    used_triggers: set[str] = field(default_factory=set)
+    trigger_seconds: float = TRIGGER_SECONDS
+    response_uses: dict[str, int] = field(default_factory=dict)
+    revoked: dict[str, str] = field(default_factory=dict)       # token -> error
+    socket_refused: bool = False     # the Socket Mode WebSocket handshake is refused
+    #: whether history returns message metadata at all (the docs leave its scope unclear)
+    metadata_visible: bool = True
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -65,6 +100,11 @@ class FakeSlack:
         if delay is not None:
             headers["delay"] = str(delay)
         self.failures[method].append((status, {"ok": False, "error": error}, headers))
+
+    def issue_trigger(self, trigger_id: str) -> str:
+        """A trigger_id as Slack hands one to a command or button: valid 3 s, once."""
+        self.triggers[trigger_id] = asyncio.get_running_loop().time()
+        return trigger_id
 
     def ok_calls(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method and c.ok]
@@ -98,6 +138,11 @@ class FakeSlack:
             for key in ("blocks", "view"):
                 if isinstance(params.get(key), str):
                     params[key] = json.loads(params[key])
+        refusal = self.refuse(method, params, request)
+        if refusal:
+            self.calls.append(Call(method, params, 200, False))
+            self.changed.set()
+            return _json({"ok": False, **refusal})
         if self.failures.get(method):
             status, body, headers = self.failures[method].pop(0)
             self.calls.append(Call(method, params, status, False))
@@ -116,6 +161,45 @@ class FakeSlack:
         self.changed.set()
         return _json(body)
 
+    def refuse(self, method: str, p: dict[str, Any],
+               request: web.Request) -> dict[str, Any] | None:
+        """What Slack would refuse this call with, before doing anything."""
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if token in self.revoked:
+            return {"error": self.revoked[token]}
+        scope = METHOD_SCOPES.get(method)
+        if scope == "channels:history" and str(p.get("channel", "")).startswith("G"):
+            scope = "groups:history"
+        if scope and scope not in self.scopes:
+            return {"error": "missing_scope", "needed": scope,
+                    "provided": ",".join(sorted(self.scopes))}
+        channel = str(p.get("channel", ""))
+        if method in ("chat.postMessage", "chat.postEphemeral", "reactions.add") and \
+                channel[:1] in ("C", "G") and channel not in self.member_of:
+            return {"error": "not_in_channel"}
+        blocks = p.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        view = p.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        problem = check_blocks(blocks or [], 50) if blocks is not None else ""
+        if view is not None and not problem:
+            problem = check_view(view)
+        if problem:
+            return {"error": "invalid_blocks", "errors": [problem]}
+        if method == "views.open":
+            trigger = str(p.get("trigger_id", ""))
+            issued = self.triggers.get(trigger)
+            if issued is None:
+                return {"error": "invalid_trigger_id"}
+            if trigger in self.used_triggers:
+                return {"error": "exchanged_trigger_id"}
+            if asyncio.get_running_loop().time() - issued > self.trigger_seconds:
+                return {"error": "expired_trigger_id"}
+            self.used_triggers.add(trigger)
+        return None
+
     def answer(self, method: str, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM,
@@ -123,20 +207,24 @@ class FakeSlack:
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             meta = p.get("metadata")
-            msg = {"text": p.get("text"), "ts": ts, "user": BOT_USER,
+            blocks = p.get("blocks")
+            msg = {"text": p.get("text"), "ts": ts, "user": BOT_USER, "bot_id": "BBOT",
                    "thread_ts": p.get("thread_ts"),
+                   "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
                    "metadata": json.loads(meta) if isinstance(meta, str) else meta}
             self.posted.setdefault(str(p.get("channel")), []).append(msg)
             return {"ok": True, "channel": p.get("channel"), "ts": ts, "message": msg}
         if method == "conversations.history":
             msgs = [m for m in self.posted.get(str(p.get("channel")), [])
                     if not m.get("thread_ts")]
-            return {"ok": True, "messages": list(reversed(msgs)), "has_more": False}
+            return {"ok": True, "messages": _shown(list(reversed(msgs)), p,
+                                                   self.metadata_visible), "has_more": False}
         if method == "conversations.replies":
             root = str(p.get("ts"))
             msgs = [m for m in self.posted.get(str(p.get("channel")), [])
                     if m["ts"] == root or m.get("thread_ts") == root]
-            return {"ok": True, "messages": msgs, "has_more": False}
+            return {"ok": True, "messages": _shown(msgs, p, self.metadata_visible),
+                    "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method == "reactions.add":
@@ -159,11 +247,21 @@ class FakeSlack:
         return {"ok": False, "error": "unknown_method"}
 
     async def response_url(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
+        rid = request.match_info["rid"]
+        self.response_uses[rid] = self.response_uses.get(rid, 0) + 1
+        if self.response_uses[rid] > RESPONSE_URL_USES:
+            return web.Response(status=404, text="used_url")
+        body = await request.json()
+        problem = check_blocks(body.get("blocks") or [], 50)
+        if problem:
+            return web.Response(status=400, text="invalid_blocks")
+        self.responses.append(body)
         self.changed.set()
         return web.Response(text="ok")
 
-    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+    async def socket(self, request: web.Request) -> web.StreamResponse:
+        if self.socket_refused:
+            return web.Response(status=403, text="refused")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
@@ -179,6 +277,49 @@ class FakeSlack:
 
     def texts(self, method: str = "chat.postMessage") -> list[str]:
         return [str(p.get("text", "")) for p in self.ok_calls(method)]
+
+
+def _shown(messages: list[dict[str, Any]], p: dict[str, Any],
+           metadata_visible: bool) -> list[dict[str, Any]]:
+    """Messages as history returns them: metadata only with include_all_metadata."""
+    if metadata_visible and str(p.get("include_all_metadata", "")).lower() in ("1", "true"):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+
+
+def _text_len(obj: dict[str, Any] | None) -> int:
+    return len((obj or {}).get("text") or "")
+
+
+def check_blocks(blocks: list[dict[str, Any]], most: int) -> str:
+    """Why Block Kit would refuse these blocks (reference/block-kit/blocks), or ""."""
+    if len(blocks) > most:
+        return f"no more than {most} items allowed [json-pointer:/blocks]"
+    seen: set[str] = set()
+    for i, b in enumerate(blocks):
+        block_id = b.get("block_id")
+        if block_id is not None:
+            if len(block_id) > 255 or block_id in seen:
+                return f"block_id too long or repeated [json-pointer:/blocks/{i}/block_id]"
+            seen.add(block_id)
+        kind = b.get("type")
+        if kind == "section" and _text_len(b.get("text")) > 3000:
+            return f"must be less than 3001 characters [json-pointer:/blocks/{i}/text]"
+        if kind == "header" and _text_len(b.get("text")) > 150:
+            return f"must be less than 151 characters [json-pointer:/blocks/{i}/text]"
+        if kind == "context" and any(_text_len(e) > 2000 for e in b.get("elements", [])):
+            return f"context text too long [json-pointer:/blocks/{i}]"
+        for e in b.get("elements", []) if kind == "actions" else []:
+            if _text_len(e.get("text")) > 75 or len(e.get("action_id", "")) > 255:
+                return f"button text <= 75, action_id <= 255 [json-pointer:/blocks/{i}]"
+    return ""
+
+
+def check_view(view: dict[str, Any]) -> str:
+    """Why Slack would refuse this modal or Home view (reference/surfaces), or ""."""
+    if view.get("type") == "modal" and not 0 < _text_len(view.get("title")) <= 24:
+        return "modal title must be 1 to 24 characters [json-pointer:/view/title]"
+    return check_blocks(view.get("blocks") or [], 100)
 
 
 def _json(body: dict[str, Any], status: int = 200,
