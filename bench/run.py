@@ -70,8 +70,8 @@ class BenchPlatform:
         self.rate, self.sent, self._next = rate, 0, 0.0
         self.acked: dict[str, float] = {}
 
-    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
-                   start_thread: bool = False) -> Sent:
+    async def send(self, channel: ChannelRef, message: Message, *,
+                   thread_id: str | None = None) -> Sent:
         if self.rate:  # the platform admits one request every 1/rate seconds
             now = time.perf_counter()
             wait = self._next - now

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.adapters.base import Actor, Platforms
+from bot.adapters.base import Actor, ConfigError, Platforms
 from bot.bank import QuestionBank, load_bank
 from bot.clock import Clock, FileClock, OffsetClock, SystemClock
 from bot.config import Settings
@@ -28,6 +28,7 @@ from bot.services.judging import Judge, RubricJudge, StoredVerdicts
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
 from bot.services.reports import ReportService
+from bot.services.requests import RequestLedger
 from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.teams import TeamService
@@ -100,6 +101,7 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge,
                           totals_tz=settings.timezone)
     scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds)
+    platforms.on_ready(lambda name: scheduler.sweep_now())
     teams = TeamService(db, clock)
     subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
                                         is_lead=teams.is_lead)
@@ -108,7 +110,8 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
     commands = Commands(bank, clock, practice, leaderboard, subscriptions, rounds, teams,
                         reports, default_timezone=settings.timezone,
-                        default_window=parse_duration(settings.window))
+                        default_window=parse_duration(settings.window),
+                        requests=RequestLedger(db, clock))
     core = Core(settings, db, bank, clock, platforms, rounds, practice, leaderboard,
                 subscriptions, teams, reports, commands, scheduler)
     tune_garbage_collection()
@@ -189,14 +192,11 @@ def make_adapters(core: Core, names: list[str]) -> list[Adapter]:
             adapters.append(DiscordAdapter(
                 core, token=s.discord_token.get_secret_value(), guild_id=s.discord_guild_id,
                 sharded=s.discord_sharded, members_intent=s.discord_members_intent,
+                message_content=s.discord_message_content,
                 api_base=s.discord_api_base, gateway_url=s.discord_gateway_url))
         else:
             raise ConfigError(f"there is no {name} adapter")
     return adapters
-
-
-class ConfigError(RuntimeError):
-    """Settings that cannot work; the message says what to set."""
 
 
 def base_clock(settings: Settings) -> Clock:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
                                          "http://127.0.0.1:PORT/api/v10 (proxies, tests)")
     discord_gateway_url: str | None = Field(None, description="gateway URL override")
     discord_sharded: bool = Field(False, description="run as an AutoShardedClient")
+    discord_message_content: bool = Field(
+        True, description="privileged Message Content intent: thread replies are answers "
+        "(false: answers by button and form only)")
     discord_members_intent: bool = Field(
         False, description="privileged members intent: lets a team follow a role")
     slack_bot_token: SecretStr | None = Field(
@@ -72,6 +75,15 @@ class Settings(BaseSettings):
     slack_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
     slack_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on")
     slack_timeout: int = Field(30, gt=0, le=300, description="Web API request timeout (s)")
+
+    @field_validator("discord_token", "slack_bot_token", "slack_app_token",
+                     "slack_signing_secret", "llm_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v: object) -> object:
+        """`SLACK_APP_TOKEN=` (as .env.example ships it) means not set, not an empty token."""
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v
 
     @field_validator("timezone")
     @classmethod

@@ -8,7 +8,7 @@ whatever a cron job missed, the next sweep does.
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -63,6 +63,12 @@ class Scheduler:
         self._aps.add_job(self.post_job, cron_for(sub), args=[sub.id], id=job_id,
                           replace_existing=True, coalesce=True, max_instances=1,
                           misfire_grace_time=MISFIRE_GRACE_SECONDS)
+
+    def sweep_now(self) -> None:
+        """Run the sweeper at once (a platform just became ready: what fell due while it
+        was connecting is posted now, not at the next minute)."""
+        if self._aps is not None:
+            self._aps.modify_job("sweeper", next_run_time=datetime.now(UTC))
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self._aps.get_jobs()) if self._aps else []

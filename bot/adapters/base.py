@@ -7,7 +7,9 @@ and receives ``IncomingMessage``s. Adapters translate; they hold no game rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -114,6 +116,9 @@ class IncomingMessage:
     edited: bool = False
     #: given through a private form (blind mode): the round is named, not the thread
     round_id: int | None = None
+    #: when the platform says it was sent, for messages read back after an outage (a
+    #: reply sent before the deadline is on time even if read after it)
+    sent_at: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -135,8 +140,8 @@ class ChatPlatform(Protocol):
     name: str
 
     async def send(self, channel: ChannelRef, message: Message, *,
-                   thread_id: str | None = None, start_thread: bool = False) -> Sent:
-        """Post ``message``; with ``start_thread`` open a thread on it for replies."""
+                   thread_id: str | None = None) -> Sent:
+        """Post ``message`` (in ``thread_id`` when given)."""
         ...
 
     async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
@@ -154,23 +159,62 @@ class FindsSent(Protocol):
                         thread_id: str | None = None) -> Sent | None: ...
 
 
+class StartsThreads(Protocol):
+    """Optional: platforms where a thread is opened on a post by a separate call (Discord).
+    The core records the post first and opens the thread as its own, retryable step, so a
+    failure to open the thread never posts the question again. Platforms without this
+    method reply to a post in its own thread (``Sent.thread_id``)."""
+
+    async def start_thread(self, channel: ChannelRef, sent: Sent, name: str) -> str: ...
+
+
 class TellsPeople(Protocol):
     """Optional: platforms that can message one person directly (a DM)."""
 
     async def tell(self, workspace: str, user_id: str, message: Message) -> None: ...
 
 
+class ConfigError(RuntimeError):
+    """Settings (or a platform's own configuration, such as an intent the developer portal
+    does not grant) that cannot work; the message says what to change. An adapter raising
+    it is not restarted."""
+
+
 class Platforms:
-    """The running adapters by platform name: the core sends through this."""
+    """The running adapters by platform name: the core sends through this.
+
+    An adapter is registered when it is built but may not be usable yet (Discord before its
+    gateway is ready): ``get`` returns only ready platforms, so sweeps and posts skip a
+    platform until then, and ``on_ready`` callbacks run when it becomes ready."""
 
     def __init__(self) -> None:
         self._by_name: dict[str, ChatPlatform] = {}
+        self._ready: set[str] = set()
+        self._listeners: list[Callable[[str], None]] = []
 
-    def register(self, platform: ChatPlatform) -> None:
+    def register(self, platform: ChatPlatform, *, ready: bool = True) -> None:
         self._by_name[platform.name] = platform
+        self.set_ready(platform.name, ready)
+
+    def set_ready(self, name: str, ready: bool = True) -> None:
+        was = name in self._ready
+        if ready:
+            self._ready.add(name)
+        else:
+            self._ready.discard(name)
+        if ready and not was:
+            for listener in self._listeners:
+                listener(name)
+
+    def on_ready(self, listener: Callable[[str], None]) -> None:
+        self._listeners.append(listener)
+
+    def is_ready(self, name: str) -> bool:
+        return name in self._ready
 
     def get(self, name: str) -> ChatPlatform | None:
-        return self._by_name.get(name)
+        return self._by_name.get(name) if name in self._ready else None
 
     def names(self) -> list[str]:
+        """Every registered platform, ready or not (their subscriptions are scheduled)."""
         return sorted(self._by_name)

@@ -82,12 +82,12 @@ class ConsoleAdapter:
 
     # -- ChatPlatform ----------------------------------------------------------------------
 
-    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
-                   start_thread: bool = False) -> Sent:
+    async def send(self, channel: ChannelRef, message: Message, *,
+                   thread_id: str | None = None) -> Sent:
         message_id = uuid.uuid4().hex[:12]
         where = f"#{CHANNEL_NAME}" + (" (thread)" if thread_id else "")
         self._print(f"\n--- {where} · quizbot ---\n{render_text(message)}\n")
-        if message.kind is MessageKind.QUESTION and start_thread:
+        if message.kind is MessageKind.QUESTION:
             self.thread_id = message_id
         return Sent(message_id, thread_id or message_id)
 

@@ -1,10 +1,14 @@
 """The Discord adapter: a discord.py Client with an app-command tree, on the shared loop.
 
 It translates and nothing more. The daily question is an embed with a public thread created
-on it; thread replies are answers (this needs the privileged message-content intent); blind
-mode uses a button and a modal instead (no privileged intent). Buttons are DynamicItems, so
-they keep working after a restart. Slash commands defer at once when they may be slow, so
-every interaction is answered within Discord's 3 seconds.
+on it; thread replies are answers (this needs the privileged Message Content intent, a
+setting: without it answers come through a button and a form only). Buttons are
+DynamicItems, so they keep working after a restart. Every interaction that may wait on the
+database is deferred first, so it is answered within Discord's 3 seconds.
+
+Posts carry their key (Message.key) in the embed footer and as an enforced nonce: a retry
+within minutes gets the same message back from Discord, and a retry after a crash finds the
+post in the channel's recent history (find_sent) instead of posting it again.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,6 +28,7 @@ from discord import app_commands
 
 from bot.adapters.base import (
     Actor,
+    ConfigError,
     IncomingMessage,
     Message,
     PlatformError,
@@ -50,6 +55,10 @@ ACK_EMOJI = {AnswerOutcome.RECORDED: "✅", AnswerOutcome.REPLACED: "✏️",
 VOTE_EMOJI = {"👍", "⭐", "💡", "🔥", "❤️", "👏"}
 FIELD_LIMIT, EMBED_LIMIT, EMBEDS_PER_MESSAGE, FIELDS_PER_EMBED = 1024, 6000, 10, 25
 COLOR = 0x5865F2
+HISTORY_LOOKBACK = 50               # recent messages searched for an earlier post
+CATCH_UP_MESSAGES = 500             # of an open round's thread, read back after an outage
+THREAD_ALREADY_EXISTS = 160004      # "A thread has already been created for this message"
+THREAD_ARCHIVED = 50083             # "Thread is archived"
 SCHEDULE_HELP = """/schedule set HH:MM [Area/City] [8h] [mon-fri]: post a daily question here
 /schedule stop · /schedule show · /schedule results [YYYY-MM-DD]
 /schedule topics a,b|all · /schedule levels intern,engineer|all · /schedule blind on|off
@@ -63,6 +72,43 @@ PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True,
                                   send_messages_in_threads=True, create_public_threads=True,
                                   manage_threads=True, embed_links=True, add_reactions=True,
                                   read_message_history=True)
+
+
+PRIVILEGED_INTENTS_HELP = (
+    "Discord closed the gateway with 4014: the bot asks for a privileged intent the "
+    "developer portal does not grant. Turn on 'Message Content Intent' (and 'Server Members "
+    "Intent' if QUIZBOT_DISCORD_MEMBERS_INTENT=true) under Bot, Privileged Gateway Intents, "
+    "or set QUIZBOT_DISCORD_MESSAGE_CONTENT=false to take answers by button only.")
+
+
+def _tolerate_malformed_events(client: discord.Client) -> None:
+    """A gateway event discord.py cannot parse (a partial MESSAGE_UPDATE without "type")
+    raises inside its parser and would end the connection; log it and go on instead."""
+    state = client._connection
+    for event, parse in list(state.parsers.items()):
+        state.parsers[event] = _guarded(event, parse)
+
+
+def _guarded(event: str, parse: Callable[[Any], None]) -> Callable[[Any], None]:
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("ignored a malformed %s event (%s: %s)", event, type(exc).__name__,
+                        exc)
+    return guarded
+
+
+def _nonce(key: str) -> str:
+    """Discord nonces are at most 25 characters."""
+    return "qb" + hashlib.sha256(key.encode()).hexdigest()[:23]
+
+
+def _platform_error(what: str, exc: discord.HTTPException) -> PlatformError:
+    """Only rate limits and server errors pass by themselves; a 403 (missing access or
+    permission), 404 (unknown channel) or 400 needs a person, and the lead is told."""
+    retryable = exc.status >= 500 or exc.status == 429
+    return PlatformError(f"Discord {what} {exc.status}: {exc.text[:100]}", retryable=retryable)
 
 
 def redirect(api_base: str | None, gateway_url: str | None) -> None:
@@ -104,8 +150,9 @@ def to_embeds(message: Message) -> list[discord.Embed]:
         name, content = message.attachment
         body = content[: FIELD_LIMIT - 20]
         embeds[-1].add_field(name=name[:200], value=f"```\n{body}```", inline=False)
-    if message.footer:
-        embeds[-1].set_footer(text=message.footer[:2048])
+    footer = " · ".join(p for p in (message.footer[:1900], message.key) if p)
+    if footer:
+        embeds[-1].set_footer(text=footer)
     return embeds
 
 
@@ -218,35 +265,76 @@ class DiscordAdapter:
 
     def __init__(self, core: Core, *, token: str, guild_id: int | None = None,
                  sharded: bool = False, members_intent: bool = False,
-                 api_base: str | None = None, gateway_url: str | None = None) -> None:
+                 message_content: bool = True, api_base: str | None = None,
+                 gateway_url: str | None = None) -> None:
         self.core, self._token, self.guild_id = core, token, guild_id
         redirect(api_base, gateway_url)
         intents = discord.Intents.default()
-        intents.message_content = True
+        intents.message_content = message_content
         intents.members = members_intent
+        #: whether thread replies can be read as answers (else: the answer button only)
+        self.reads_replies = message_content
         client_class = ShardedQuizClient if sharded else QuizClient
         self.client: QuizClient = client_class(self, intents=intents)
         self.sharded = sharded
         self.ready = asyncio.Event()
+        self._catching_up: asyncio.Future[None] | None = None
         self.client.event(self.on_ready)
         self.client.event(self.on_message)
         self.client.event(self.on_raw_message_edit)
         self.client.event(self.on_raw_reaction_add)
+        self.client.event(self.on_raw_message_delete)
         build_commands(self)
-        core.platforms.register(self)
+        core.platforms.register(self, ready=False)
         core.teams.directories[PLATFORM] = self
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def run(self) -> None:
-        async with self.client:
-            await self.client.start(self._token)
+        try:
+            async with self.client:
+                _tolerate_malformed_events(self.client)
+                await self.client.start(self._token)
+        except discord.PrivilegedIntentsRequired:
+            raise ConfigError(PRIVILEGED_INTENTS_HELP) from None
+        except discord.LoginFailure:
+            raise ConfigError("Discord refused the token (401): check DISCORD_TOKEN in the "
+                              "developer portal under Bot, Reset Token.") from None
+        finally:
+            self.core.platforms.set_ready(PLATFORM, False)
 
     async def stop(self) -> None:
         await self.client.close()
 
     async def on_ready(self) -> None:
         self.ready.set()
+        self.core.platforms.set_ready(PLATFORM)
+        if self.reads_replies:
+            self._catching_up = asyncio.ensure_future(self.catch_up())
+
+    async def catch_up(self) -> None:
+        """Read back the open rounds' threads: Discord does not redeliver messages sent
+        while the bot was offline, and an answer sent in a question's thread must count.
+        Answers already stored are recognised by their message id; an answer sent before
+        the deadline is on time even though it is read after it."""
+        me = self.client.user
+        for channel, thread_id in await self.core.rounds.open_threads(PLATFORM):
+            try:
+                thread = await self._channel(thread_id)
+                async for m in thread.history(limit=CATCH_UP_MESSAGES, oldest_first=True):
+                    if m.author.bot or (me is not None and m.author.id == me.id):
+                        continue
+                    actor = self.actor_of(m.author, m.guild)
+                    await self.core.rounds.record_answer(IncomingMessage(
+                        actor, channel, m.content, str(m.id), thread_id=thread_id,
+                        event_id=f"msg:{m.id}", sent_at=m.created_at))
+                    if m.edited_at is not None:
+                        await self.core.rounds.record_answer(IncomingMessage(
+                            actor, channel, m.content, str(m.id), thread_id=thread_id,
+                            edited=True, sent_at=m.edited_at,
+                            event_id=f"edit:{m.id}:{m.edited_at.isoformat()}"))
+            except (discord.HTTPException, OSError) as exc:
+                log.warning("could not read back a round's thread: %s", exc)
         log.info("Discord ready as %s in %d guild(s)", self.client.user,
                  len(self.client.guilds))
 
@@ -301,8 +389,8 @@ class DiscordAdapter:
         ch = self.client.get_channel(int(channel_id))
         return ch if ch is not None else await self.client.fetch_channel(int(channel_id))
 
-    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
-                   start_thread: bool = False) -> Sent:
+    async def send(self, channel: ChannelRef, message: Message, *,
+                   thread_id: str | None = None) -> Sent:
         try:
             target = await self._channel(thread_id or channel.channel)
             mentions = " ".join(f"<@{u}>" for u in message.mentions) or None
@@ -321,22 +409,46 @@ class DiscordAdapter:
                     kwargs["content"] = mentions
                     if view is not None:
                         kwargs["view"] = view
+                    if message.key:
+                        kwargs["nonce"] = _nonce(message.key)
                 sent = await target.send(**kwargs)
                 first = first or sent
             assert first is not None
-            if start_thread:
-                thread = await first.create_thread(name=message.title[:100] or "Answers",
-                                                   auto_archive_duration=1440)
-                return Sent(str(first.id), str(thread.id))
             return Sent(str(first.id), thread_id or str(first.id))
         except discord.HTTPException as exc:
-            # Only rate limits and server errors may pass by themselves; a 403 (missing
-            # access), 404 (unknown channel) or 400 needs a person, and the lead is told.
-            retryable = exc.status >= 500 or exc.status == 429
-            raise PlatformError(f"Discord {exc.status}: {exc.text[:100]}",
-                                retryable=retryable) from None
+            raise _platform_error("send", exc) from None
         except (TimeoutError, discord.DiscordException, OSError) as exc:
             raise PlatformError(f"Discord: {type(exc).__name__}") from None
+
+    async def start_thread(self, channel: ChannelRef, sent: Sent, name: str) -> str:
+        """Open the public thread for answers on a recorded post. A thread started from a
+        message shares the message's id, so a thread an earlier attempt opened is found."""
+        try:
+            target = await self._channel(channel.channel)
+            thread = await target.get_partial_message(int(sent.message_id)).create_thread(
+                name=name[:100] or "Answers", auto_archive_duration=1440)
+            return str(thread.id)
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_ALREADY_EXISTS:
+                return sent.message_id
+            raise _platform_error("create thread", exc) from None
+        except (TimeoutError, discord.DiscordException, OSError) as exc:
+            raise PlatformError(f"Discord: {type(exc).__name__}") from None
+
+    async def find_sent(self, channel: ChannelRef, key: str,
+                        thread_id: str | None = None) -> Sent | None:
+        """The bot's post carrying ``key`` in its footer among the channel's (or thread's)
+        recent messages: what an attempt interrupted before our commit posted."""
+        me = self.client.user
+        try:
+            target = await self._channel(thread_id or channel.channel)
+            async for m in target.history(limit=HISTORY_LOOKBACK):
+                if me is not None and m.author.id == me.id and any(
+                        e.footer.text and e.footer.text.endswith(key) for e in m.embeds):
+                    return Sent(str(m.id), thread_id or str(m.id))
+        except discord.HTTPException as exc:
+            raise _platform_error("history", exc) from None
+        return None
 
     async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
         if message.private:
@@ -358,11 +470,16 @@ class DiscordAdapter:
             raise PlatformError(f"DM: {exc.status}", retryable=False) from None
 
     async def archive(self, channel: ChannelRef, thread_id: str) -> None:
+        """Archive a round's thread; one Discord already auto-archived counts as done."""
         try:
             thread = await self._channel(thread_id)
-            if isinstance(thread, discord.Thread):
+            if isinstance(thread, discord.Thread) and not thread.archived:
                 await thread.edit(archived=True)
+        except discord.NotFound:
+            return  # the thread is gone: nothing left to archive
         except discord.HTTPException as exc:
+            if exc.code == THREAD_ARCHIVED:
+                return
             raise PlatformError(f"archive: {exc.status}") from None
 
     # -- events ----------------------------------------------------------------------------
@@ -393,7 +510,9 @@ class DiscordAdapter:
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         data = payload.data
         author = data.get("author") or {}
-        if author.get("bot") or payload.guild_id is None or "content" not in data:
+        # Unfurls, pins and thread starts also send MESSAGE_UPDATE, with no edit time.
+        if author.get("bot") or payload.guild_id is None or "content" not in data \
+                or not data.get("edited_timestamp"):
             return
         guild = self.client.get_guild(payload.guild_id)
         channel = self.client.get_channel(payload.channel_id) or \
@@ -408,8 +527,14 @@ class DiscordAdapter:
         msg = IncomingMessage(actor, parent, str(data["content"]), str(payload.message_id),
                               thread_id=str(payload.channel_id), edited=True,
                               event_id=f"edit:{payload.message_id}:"
-                                       f"{data.get('edited_timestamp')}")
+                                       f"{data['edited_timestamp']}")
         await self.core.rounds.record_answer(msg)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A deleted answer is withdrawn while its round is open."""
+        if payload.guild_id is not None:
+            await self.core.rounds.withdraw_answer(PLATFORM, str(payload.guild_id),
+                                                   str(payload.message_id))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         me = self.client.user
@@ -479,6 +604,7 @@ class DiscordAdapter:
 
     async def blind_answer(self, interaction: discord.Interaction[Any], round_id: int,
                            text: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = self.context(interaction)
         msg = IncomingMessage(ctx.actor, ctx.channel, text, f"modal:{interaction.id}",
                               event_id=f"interaction:{interaction.id}", round_id=round_id)
@@ -490,7 +616,7 @@ class DiscordAdapter:
         else:
             note = reply("Answer received", "It stays private until the reveal; answer again "
                          "to replace it.")
-        await interaction.response.send_message(embeds=to_embeds(note), ephemeral=True)
+        await self.followup(interaction, note)
 
     async def topic_choices(self, current: str) -> list[app_commands.Choice[str]]:
         wanted = current.lower().strip()

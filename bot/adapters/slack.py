@@ -4,7 +4,11 @@ It translates and nothing more: Slack payloads become neutral events for the cor
 core's Messages become Block Kit. Every listener acks first and works after the ack (Bolt
 runs listeners after acking when ``process_before_response`` is off), so Slack never
 retries for slowness; a retry or replay that does arrive carries the same event id and the
-core counts it once.
+core counts it once. A form opens before any slow work, since its trigger_id lives 3 s.
+
+In HTTP mode the signature is checked before anything else reads the body: a rejected
+request costs one log line, never its body. Tokens Slack calls invalid, revoked or inactive
+stop the adapter with one message saying which token; other failures are retried.
 """
 
 from __future__ import annotations
@@ -15,19 +19,24 @@ import logging
 import re
 import time
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import (
     Actor,
+    ConfigError,
     IncomingMessage,
     Message,
     PlatformError,
@@ -75,10 +84,15 @@ ADMIN_MAP = {"schedule": "subscribe", "stop": "unsubscribe", "show": "schedule",
              "topics": "channel", "levels": "channel", "blind": "channel", "award": "award",
              "correct": "correct", "results": "results"}
 METADATA_EVENT = "quizbot_post"
+#: message subtypes that carry a person's words: plain, "also send to channel", with a file
+ANSWER_SUBTYPES = {None, "message_changed", "thread_broadcast", "file_share"}
 #: errors a retry cannot fix: the lead who set the schedule is told
 PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "missing_scope",
                     "restricted_action", "invalid_auth", "account_inactive", "token_revoked",
                     "no_permission", "ekm_access_denied"}
+#: auth errors retrying never fixes (Slack's reference for auth.test / apps.connections.open)
+FATAL_AUTH = {"invalid_auth", "token_revoked", "account_inactive", "not_authed",
+              "not_allowed_token_type", "invalid_token", "token_expired", "team_disabled"}
 SECTION_LIMIT = 2900      # Block Kit section text is capped at 3000 characters
 MAX_BLOCKS = 50
 USER_TTL = 600.0
@@ -97,6 +111,9 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
     if message.title:
         blocks.append({"type": "header",
                        "text": {"type": "plain_text", "text": message.title[:150]}})
+    if message.mentions:  # a mention only notifies from inside the blocks people see
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": " ".join(
+            f"<@{u}>" for u in message.mentions)[:SECTION_LIMIT]}})
     for section in message.sections:
         body = mrkdwn(section.body)
         text = f"*{mrkdwn(section.heading)}*\n{body}" if section.heading else body
@@ -122,7 +139,14 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
         note = {"type": "context", "elements": [{"type": "mrkdwn", "text": (
             "_(shortened to fit Slack; /quizadmin results shows everything)_")}]}
         blocks = [*blocks[: room - 1], note]
-    return blocks + tail
+    out = blocks + tail
+    if message.key and out:  # history always returns blocks: the key finds the post again
+        out[0] = {**out[0], "block_id": _block_key(message.key)}
+    return out
+
+
+def _block_key(key: str) -> str:
+    return f"{METADATA_EVENT}:{key}"[:255]
 
 
 def fallback_text(message: Message) -> str:
@@ -154,8 +178,10 @@ class SlackAdapter:
         self.client.retry_handlers.extend([AsyncConnectionErrorRetryHandler(),
                                            AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
         self.app_token, self.host, self.port = app_token, host, port
+        # HTTP requests are verified by _http before Bolt sees them (see the module doc).
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret or "",
-                            request_verification_enabled=app_token is None,
+                            request_verification_enabled=False,
                             raise_error_for_unhandled_request=False, logger=log)
         self._users: dict[tuple[str, str], tuple[float, Actor]] = {}
         self._stop = asyncio.Event()
@@ -163,7 +189,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self.bound_port: int | None = None
         self._register()
-        core.platforms.register(self)
+        core.platforms.register(self, ready=False)
         core.teams.directories[PLATFORM] = self
 
     # -- wiring ----------------------------------------------------------------------------
@@ -181,23 +207,85 @@ class SlackAdapter:
         app.error(self._on_error)
 
     async def run(self) -> None:
-        """Connect (Socket Mode) or serve HTTP, then run until stop()."""
-        if self.app_token:
-            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
-        else:
-            self._runner = web.AppRunner(self.app.web_app(path="/slack/events"))
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, self.host, self.port)
-            await site.start()
-            server = site._server
-            if isinstance(server, asyncio.Server) and server.sockets:
-                self.bound_port = server.sockets[0].getsockname()[1]
-            log.info("Slack events served on %s:%s/slack/events", self.host, self.bound_port)
+        """Check the tokens, then connect (Socket Mode) or serve HTTP until stop(). A
+        connect that cannot succeed is cancelled by stop() at once."""
         try:
+            await self._check_bot_token()
+            self.core.platforms.set_ready(PLATFORM)
+            if self.app_token:
+                url = await self._check_app_token()
+                self._socket = AsyncSocketModeHandler(self.app, self.app_token,
+                                                      logger=SOCKET_LOG)
+                self._socket.client.wss_uri = url  # the URL the check was given
+                connect = asyncio.ensure_future(self._socket.connect_async())  # type: ignore[no-untyped-call]
+                stopped = asyncio.ensure_future(self._stop.wait())
+                await asyncio.wait([connect, stopped], return_when=asyncio.FIRST_COMPLETED)
+                if not connect.done():
+                    connect.cancel()
+                else:
+                    connect.result()
+                stopped.cancel()
+            else:
+                await self._serve_http()
             await self._stop.wait()
         finally:
+            self.core.platforms.set_ready(PLATFORM, False)
             await self._shutdown()
+
+    async def _check_bot_token(self) -> None:
+        try:
+            await self.client.auth_test()
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            if error in FATAL_AUTH:
+                raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): reinstall the "
+                                  "app and copy its Bot User OAuth Token.") from None
+            raise PlatformError(f"auth.test: {error}") from None
+
+    async def _check_app_token(self) -> str:
+        assert self.app_token is not None
+        try:
+            resp = await self.client.apps_connections_open(app_token=self.app_token)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            if error in FATAL_AUTH:
+                raise ConfigError(f"Slack refused SLACK_APP_TOKEN ({error}): create an "
+                                  "app-level token with connections:write under Basic "
+                                  "Information, App-Level Tokens.") from None
+            raise PlatformError(f"apps.connections.open: {error}") from None
+        return str(resp["url"])
+
+    async def _serve_http(self) -> None:
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app.router.add_post("/slack/events", self._http)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        if isinstance(server, asyncio.Server) and server.sockets:
+            self.bound_port = server.sockets[0].getsockname()[1]
+        log.info("Slack events served on %s:%s/slack/events", self.host, self.bound_port)
+
+    async def _http(self, request: web.Request) -> web.Response:
+        """Verify, then hand to Bolt. A rejected request is one log line, never its body."""
+        raw = await request.read()
+        headers = request.headers
+        ok = self._verifier is not None and self._verifier.is_valid(
+            body=raw, timestamp=headers.get("X-Slack-Request-Timestamp", ""),
+            signature=headers.get("X-Slack-Signature", ""))
+        if not ok:
+            log.warning("rejected a Slack request: bad, missing or stale signature (%d "
+                        "bytes)", len(raw))
+            return web.Response(status=401, text="invalid signature")
+        text = raw.decode("utf-8", "replace")
+        if not _well_formed(text, request.content_type):
+            log.warning("rejected a Slack request: a signed but malformed %s body (%d bytes)",
+                        request.content_type, len(raw))
+            return web.Response(status=400, text="malformed body")
+        response = await self.app.async_dispatch(AsyncBoltRequest(
+            body=text, query=request.query_string, headers=dict(request.headers)))
+        return await to_aiohttp_response(response)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -250,8 +338,8 @@ class SlackAdapter:
 
     # -- ChatPlatform ----------------------------------------------------------------------
 
-    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
-                   start_thread: bool = False) -> Sent:
+    async def send(self, channel: ChannelRef, message: Message, *,
+                   thread_id: str | None = None) -> Sent:
         try:
             metadata = {"event_type": METADATA_EVENT,
                         "event_payload": {"key": message.key}} if message.key else None
@@ -277,8 +365,11 @@ class SlackAdapter:
 
     async def find_sent(self, channel: ChannelRef, key: str,
                         thread_id: str | None = None) -> Sent | None:
-        """A post carrying ``key`` in its metadata, among the channel's (or thread's) recent
-        messages: what an attempt interrupted before our commit may have posted."""
+        """A post carrying ``key`` (as its first block's id, and in its metadata) among the
+        channel's (or thread's) recent messages: what an attempt interrupted before our
+        commit may have posted. History always returns blocks; whether it returns metadata
+        depends on scopes Slack's documentation leaves unclear, so the block id is the key
+        relied on."""
         try:
             if thread_id:
                 resp = await self.client.conversations_replies(
@@ -288,10 +379,12 @@ class SlackAdapter:
                     channel=channel.channel, limit=100, include_all_metadata=True)
         except SlackApiError as exc:
             raise PlatformError(f"history lookup: {slack_error(exc)}") from None
+        block_id = _block_key(key)
         for msg in resp.get("messages") or []:
             meta = msg.get("metadata") or {}
-            if meta.get("event_type") == METADATA_EVENT and \
-                    (meta.get("event_payload") or {}).get("key") == key:
+            if (meta.get("event_type") == METADATA_EVENT and
+                    (meta.get("event_payload") or {}).get("key") == key) or \
+                    any(b.get("block_id") == block_id for b in msg.get("blocks") or []):
                 ts = str(msg["ts"])
                 return Sent(ts, thread_id or ts)
         return None
@@ -324,18 +417,38 @@ class SlackAdapter:
     # -- events ----------------------------------------------------------------------------
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        edited = event.get("subtype") == "message_changed"
-        inner = event.get("message", {}) if edited else event
-        if event.get("subtype") not in (None, "message_changed", "thread_broadcast") or \
-                inner.get("bot_id") or inner.get("subtype") == "bot_message":
+        subtype = event.get("subtype")
+        if subtype is not None and not isinstance(subtype, str):
             return
+        if subtype == "message_deleted":
+            previous = event.get("previous_message")
+            deleted = event.get("deleted_ts") or (
+                previous.get("ts") if isinstance(previous, dict) else None)
+            if isinstance(deleted, str) and deleted:
+                await self.core.rounds.withdraw_answer(PLATFORM, _team_of(body), deleted)
+            return
+        edited = subtype == "message_changed"
+        inner = event.get("message", {}) if edited else event
+        if not isinstance(inner, dict):
+            return
+        if subtype not in ANSWER_SUBTYPES or inner.get("bot_id") or \
+                inner.get("subtype") == "bot_message":
+            return
+        if edited and not inner.get("edited"):
+            return  # an unfurl or attachment update, not the author's edit
         user, ts, thread = inner.get("user"), inner.get("ts"), inner.get("thread_ts")
         channel = event.get("channel")
         if not (user and ts and thread and channel) or thread == ts:
             return  # only replies in a thread can be answers
         team = _team_of(body)
+        text = str(inner.get("text") or "")
+        files = inner.get("files")
+        if not text.strip() and isinstance(files, list) and files:
+            names = ", ".join(str(f.get("name") or "a file") if isinstance(f, dict)
+                              else "a file" for f in files)
+            text = f"(shared {names[:200]})"
         msg = IncomingMessage(await self.actor(team, user), ChannelRef(PLATFORM, team, channel),
-                              str(inner.get("text") or ""), str(ts), thread_id=str(thread),
+                              text, str(ts), thread_id=str(thread),
                               event_id=body.get("event_id"), edited=edited)
         result = await self.core.rounds.record_answer(msg)
         if result.reply is not None:
@@ -376,12 +489,19 @@ class SlackAdapter:
         team, user = _team_of(body), command.get("user_id", "")
         name, text = command.get("command", "").lstrip("/"), command.get("text", "")
         text = _SUBTEAM.sub(lambda m: m.group(1), text)
+        trigger = str(body.get("trigger_id") or "")
+        form = None
+        if name == "quiz" and text.strip().lower() != "help":
+            form = await self._open_form(trigger, respond)  # before anything slow
+            if form is None:
+                return
         me = await self.actor(team, user)
         channel = ChannelRef(PLATFORM, team, command.get("channel_id", ""))
         ctx = CommandContext(me, channel, command.get("channel_name", ""),
-                             lambda token: self._resolve(team, token))
+                             lambda token: self._resolve(team, token),
+                             request_id=trigger or None)
         if name == "quiz":
-            await self._quiz(ctx, text, body.get("trigger_id", ""), respond)
+            await self._quiz(ctx, text, form, respond)
             return
         if name == "quizadmin":
             sub, _, rest = text.strip().partition(" ")
@@ -400,20 +520,39 @@ class SlackAdapter:
         await respond(text=fallback_text(result.message), blocks=to_blocks(result.message),
                       response_type="ephemeral")
 
-    async def _quiz(self, ctx: CommandContext, text: str, trigger_id: str, respond: Any) -> None:
-        if text.strip().lower() == "help":
+    async def _open_form(self, trigger_id: str, respond: Any) -> dict[str, Any] | None:
+        """Open a modal at once (the trigger_id expires 3 s after the command) that the work
+        fills in later; None, with the person told, if Slack would not open it."""
+        try:
+            resp = await self.client.views_open(trigger_id=trigger_id, view=_loading_modal())
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", slack_error(exc))
+            await respond(text="I could not open the practice form in time; please run /quiz "
+                          "again.", response_type="ephemeral")
+            return None
+        view: dict[str, Any] = resp.get("view") or {}
+        return view
+
+    async def _quiz(self, ctx: CommandContext, text: str, form: dict[str, Any] | None,
+                    respond: Any) -> None:
+        if form is None:  # /quiz help
             await respond(text="/quiz [topic]: a practice question in a private form, graded "
                           "at once. /quiz with no topic picks one of your weakest topics.",
                           response_type="ephemeral")
             return
         result = await self.core.commands.run(ctx, "quiz", text)
         practice = result.practice
-        if not isinstance(practice, PracticeQuestion):
+        if isinstance(practice, PracticeQuestion):
+            meta = json.dumps({"attempt": practice.attempt_id, "channel": ctx.channel.channel})
+            view = _answer_modal("quiz_answer", "Practice question", practice.message, meta)
+        else:
+            view = _notice_modal(result.message)
+        try:
+            await self.client.views_update(view_id=form.get("id", ""), hash=form.get("hash"),
+                                           view=view)
+        except SlackApiError as exc:
+            log.warning("views.update failed: %s", slack_error(exc))
             await self._respond(respond, result)
-            return
-        meta = json.dumps({"attempt": practice.attempt_id, "channel": ctx.channel.channel})
-        await self.client.views_open(trigger_id=trigger_id, view=_answer_modal(
-            "quiz_answer", "Practice question", practice.message, meta))
 
     async def _on_answer_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -446,6 +585,52 @@ class SlackAdapter:
         elif result.outcome is AnswerOutcome.NO_ROUND:
             await self._ephemeral(channel, user, reply("That round is not open",
                                                        "Nothing was recorded."))
+
+
+class _OneLineConnectErrors(logging.Filter):
+    """slack_sdk retries a failed Socket Mode connect every few seconds with a traceback
+    each time; one line each is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+SOCKET_LOG = logging.getLogger(f"{__name__}.socket")
+SOCKET_LOG.addFilter(_OneLineConnectErrors())
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+def _well_formed(text: str, content_type: str) -> bool:
+    """Whether Bolt can read the body: JSON for events, a form (with a JSON payload for
+    interactions) for commands and actions."""
+    try:
+        if content_type == "application/json":
+            return isinstance(json.loads(text), dict)
+        form = parse_qs(text, strict_parsing=bool(text))
+        if "payload" in form:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        return bool(form)
+    except ValueError:
+        return False
+
+
+def _loading_modal() -> dict[str, Any]:
+    return {"type": "modal", "callback_id": "quiz_loading",
+            "title": {"type": "plain_text", "text": "Practice question"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn",
+                                                    "text": "_Picking a question for you…_"}}]}
+
+
+def _notice_modal(message: Message) -> dict[str, Any]:
+    blocks = [b for b in to_blocks(message) if b["type"] in ("section", "context")][:20]
+    return {"type": "modal", "callback_id": "quiz_notice",
+            "title": {"type": "plain_text", "text": (message.title or "quizbot")[:24]},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": blocks or [{"type": "section", "text": {"type": "mrkdwn",
+                                                              "text": message.text()[:2900]}}]}
 
 
 def _answer_modal(callback_id: str, title: str, question: Message, meta: str) -> dict[str, Any]:

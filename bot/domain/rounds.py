@@ -58,6 +58,8 @@ class AnswerOutcome(StrEnum):
     DUPLICATE = "duplicate"  # an event already handled: nothing changed
     REJECTED = "rejected"    # bad input: nothing stored
     NO_ROUND = "no-round"    # not in a round's thread
+    HELD = "held"            # reached a thread just posted, before its round was recorded:
+    #                          kept, stored and acknowledged once the round lands
     FAILED = "failed"        # the database could not store it: nothing kept, not acknowledged
 
 

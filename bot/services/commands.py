@@ -28,6 +28,7 @@ from bot.domain.subscriptions import ChannelRef
 from bot.services.leaderboard import BoardQuery, LeaderboardService, Scope
 from bot.services.practice import PracticeQuestion, PracticeService, resolve_topic, unknown_topic
 from bot.services.reports import ReportService
+from bot.services.requests import RequestLedger
 from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService, describe
 from bot.services.teams import NOT_A_LEAD, TeamService, describe_team
@@ -70,6 +71,9 @@ TEAM_HELP = """/team list · /team show NAME
 /team report NAME [week|month|all] [quiet-days] · /team export NAME [week|month|all]
 Team names are one word, like ml-platform."""
 MAX_ARGS_CHARS = 200
+#: commands whose effect must happen once per request (votes, points, schedules, teams)
+CHANGES_STATE = frozenset({"vote", "subscribe", "unsubscribe", "channel", "team", "award",
+                           "correct"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,8 @@ class CommandContext:
     #: the adapter's way to turn a word of a command into a person (mention syntax, a name);
     #: None falls back to known display names in the workspace
     resolve: Resolver | None = None
+    #: the platform's id of this request (Slack trigger_id): a repeat of it changes nothing
+    request_id: str | None = None
 
 
 class Commands:
@@ -96,12 +102,13 @@ class Commands:
                  leaderboard: LeaderboardService, subscriptions: SubscriptionService,
                  rounds: RoundService, teams: TeamService, reports: ReportService, *,
                  default_timezone: str = "UTC", default_window: timedelta = timedelta(hours=8),
-                 extra_help: tuple[str, ...] = ()) -> None:
+                 extra_help: tuple[str, ...] = (), requests: RequestLedger | None = None) -> None:
         self.bank, self.clock = bank, clock
         self.practice, self.leaderboard, self.subscriptions = practice, leaderboard, subscriptions
         self.rounds, self.teams, self.reports = rounds, teams, reports
         self.default_timezone, self.default_window = default_timezone, default_window
         self.extra_help = extra_help
+        self.requests = requests
 
     async def run(self, ctx: CommandContext, name: str, args: str = "") -> CommandResult:
         name = name.strip().lstrip("/").lower()
@@ -112,13 +119,25 @@ class Commands:
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
             return CommandResult(reply(f"Unknown command /{name[:30]}", self.help_text()))
+        ledger = self.requests if ctx.request_id and name in CHANGES_STATE else None
+        platform, request = ctx.actor.platform, ctx.request_id or ""
         try:
+            if ledger is not None and not await ledger.begin(platform, request):
+                return CommandResult(reply("That request already ran",
+                                           "The platform sent it again; nothing changed."))
             result: CommandResult = await handler(ctx, args)
+            if ledger is not None:
+                # A refusal changed nothing: remembering it would change the database.
+                await ledger.end(platform, request, done=result.message is not NOT_A_LEAD)
         except InputError as exc:
+            if ledger is not None:
+                await ledger.end(platform, request, done=False)
             usage = HELP.get(name, "")
             return CommandResult(reply("I could not read that", f"{exc}\nUsage: {usage}"))
         except StorageError as exc:
             log.error("/%s failed in storage: %s", name, exc)
+            if ledger is not None:
+                await ledger.end(platform, request, done=False)
             return CommandResult(reply("Something went wrong on my side",
                                        "Nothing was changed. Please try again in a minute."))
         return result

@@ -25,16 +25,20 @@ def question_heading(q: Question) -> str:
     return f"{q.topic} · {q.level.value} · {q.kind.value} · difficulty {q.difficulty}/5"
 
 
-def daily_question(q: Question, rnd: Round, sub: Subscription) -> Message:
+def daily_question(q: Question, rnd: Round, sub: Subscription, *,
+                   thread_answers: bool = True) -> Message:
+    """The day's question. Without ``thread_answers`` (blind mode, or a platform that cannot
+    read replies) it carries the private-answer button instead of asking for replies."""
+    private = sub.blind or not thread_answers
     how = ("Answer privately with the button below; answers stay hidden until the reveal."
-           if sub.blind else "Reply in this thread with your answer. One answer per person; "
+           if private else "Reply in this thread with your answer. One answer per person; "
            "a new reply or an edit before the deadline replaces it.")
     return Message(
         title=f"Daily question for {rnd.local_date.isoformat()}",
         sections=(Section(question_heading(q), q.prompt), Section("", how)),
         footer=f"Answers close {local_time(rnd.deadline, sub.timezone)}.",
         kind=MessageKind.QUESTION, key=f"round:{rnd.id}:question",
-        buttons=(Button(f"answer:{rnd.id}", "Answer privately"),) if sub.blind else ())
+        buttons=(Button(f"answer:{rnd.id}", "Answer privately"),) if private else ())
 
 
 def key_points_text(q: Question) -> str:

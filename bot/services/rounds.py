@@ -51,7 +51,15 @@ from bot.domain.subscriptions import ChannelRef, Slot, Subscription
 from bot.services import render
 from bot.services.judging import Judge, RubricJudge
 from bot.storage.db import Database, StorageError
-from bot.storage.repositories import Answers, Events, People, Rounds, Scores, Subscriptions
+from bot.storage.repositories import (
+    Answers,
+    Events,
+    People,
+    Rounds,
+    Scores,
+    Strays,
+    Subscriptions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +67,7 @@ REMINDER_AHEAD = timedelta(hours=1)
 ANSWER_BATCH = 256  # answers stored per group-commit transaction
 OPEN_ROUND_CACHE = 1024  # open rounds remembered; the oldest entry leaves first
 VOTING_WINDOW = timedelta(hours=24)
+STRAY_KEEP = timedelta(days=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,25 +140,48 @@ class RoundService:
         if platform is None or question is None:
             log.error("round %s cannot be posted (platform or question missing)", rnd.id)
             return rnd
-        async with self.db.transaction() as conn:
-            earlier_attempts = await Rounds(conn).count_post_attempt(rnd.id)
-        message = render.daily_question(question, rnd, sub)
+        message = render.daily_question(question, rnd, sub,
+                                        thread_answers=getattr(platform, "reads_replies", True))
         try:
-            sent = await self._find_sent(platform, sub.channel, message.key) \
-                if earlier_attempts else None
-            if sent is None:
-                sent = await platform.send(sub.channel, message, start_thread=True)
+            sent = await self._send_question(platform, sub, rnd, message)
+            thread_id = await self._thread_for(platform, sub, sent, message.title)
         except PlatformError as exc:
             log.warning("posting round %s failed (%s); the sweeper will retry", rnd.id, exc)
             if not exc.retryable:
                 await self._tell_lead(sub, rnd, platform, exc)
             return rnd
         async with self.db.transaction() as conn:
-            await Rounds(conn).mark_posted(rnd.id, sent.message_id, sent.thread_id,
-                                           self.clock.now())
+            await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread_id, self.clock.now())
             posted = await Rounds(conn).get(rnd.id)
         assert posted is not None
+        await self._adopt_strays(sub.channel, thread_id)
         return posted
+
+    async def _send_question(self, platform: ChatPlatform, sub: Subscription, rnd: Round,
+                             message: Message) -> Sent:
+        """The round's post: the one already recorded, the one an interrupted attempt made,
+        or a new one, whose id is committed before anything else is done with it."""
+        if rnd.message_id is not None:
+            return Sent(rnd.message_id, rnd.message_id)
+        async with self.db.transaction() as conn:
+            earlier_attempts = await Rounds(conn).count_post_attempt(rnd.id)
+        sent = await self._find_sent(platform, sub.channel, message.key) \
+            if earlier_attempts else None
+        if sent is None:
+            sent = await platform.send(sub.channel, message)
+        async with self.db.transaction() as conn:
+            await Rounds(conn).mark_sent(rnd.id, sent.message_id)
+        return sent
+
+    @staticmethod
+    async def _thread_for(platform: ChatPlatform, sub: Subscription, sent: Sent,
+                          title: str) -> str:
+        """Where answers go: a thread opened on the post where the platform needs one."""
+        start = getattr(platform, "start_thread", None)
+        if start is None:
+            return sent.thread_id
+        thread_id: str = await start(sub.channel, sent, title)
+        return thread_id
 
     # -- answers ---------------------------------------------------------------------------
 
@@ -243,6 +275,7 @@ class RoundService:
                         found[key] = await self._round_for(conn, msg)
                         self._remember_open(key, found[key])
                 rounds.append(found[key])
+            await self._hold_strays(conn, items, rounds, results, now)
             live = [i for i, r in enumerate(rounds)
                     if r is not None and r.state is not RoundState.POSTING]
             events = [(items[i][0].channel.platform, items[i][0].event_id or "")
@@ -269,10 +302,14 @@ class RoundService:
 
             answers = Answers(conn)
             first: dict[tuple[int, int], int] = {}
+            def sent(i: int) -> datetime:
+                at = items[i][0].sent_at
+                return min(at, now) if at is not None else now
+
             for i in keep:
                 rnd = rounds[i]
                 assert rnd is not None
-                if rnd.accepts_answers_at(now):
+                if rnd.accepts_answers_at(sent(i)):
                     first.setdefault((rnd.id, person_of(i).id), i)
             inserted = await answers.insert_on_time_many(
                 [(k[0], k[1], items[i][1], items[i][0].message_id) for k, i in first.items()],
@@ -280,7 +317,7 @@ class RoundService:
             for i in keep:
                 rnd, person, (msg, text) = rounds[i], person_of(i), items[i]
                 assert rnd is not None
-                if rnd.accepts_answers_at(now):
+                if rnd.accepts_answers_at(sent(i)):
                     if first.get((rnd.id, person.id)) == i and (rnd.id, person.id) in inserted:
                         results[i] = AnswerOutcome.RECORDED
                         continue
@@ -297,6 +334,40 @@ class RoundService:
                     await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
                     results[i] = AnswerOutcome.LATE
         return results
+
+    @staticmethod
+    async def _hold_strays(conn: Any, items: list[tuple[IncomingMessage, str]],
+                           rounds: list[Round | None],
+                           results: list[AnswerOutcome | AnswerResult], now: datetime) -> None:
+        """Replies in a thread no round knows yet, in a channel whose post is going out right
+        now, are kept: the thread is most likely that post's, whose id we have not yet
+        committed. They become answers when the round lands (``_adopt_strays``)."""
+        posting: dict[ChannelRef, Round | None] = {}
+        for i, (msg, text) in enumerate(items):
+            if rounds[i] is not None or msg.thread_id is None or msg.round_id is not None:
+                continue
+            if msg.channel not in posting:
+                posting[msg.channel] = await Rounds(conn).posting_in(msg.channel, now)
+            if posting[msg.channel] is None:
+                continue
+            a = msg.actor
+            await Strays(conn).keep(msg.channel, msg.thread_id, msg.message_id,
+                                    (a.user_id, a.display_name, a.is_admin), text,
+                                    msg.event_id, msg.edited, now)
+            results[i] = AnswerResult(AnswerOutcome.HELD)
+
+    async def _adopt_strays(self, channel: ChannelRef, thread_id: str | None) -> None:
+        """Store (and acknowledge) the replies that reached the thread before its round."""
+        if thread_id is None:
+            return
+        async with self.db.transaction() as conn:
+            rows = await Strays(conn).take(channel, thread_id)
+        for r in rows:
+            actor = Actor(channel.platform, channel.workspace, r["user_id"], r["display_name"],
+                          bool(r["is_admin"]))
+            await self.record_answer(IncomingMessage(
+                actor, channel, r["text"], r["message_id"], thread_id=thread_id,
+                event_id=r["event_id"], edited=bool(r["edited"])))
 
     def _remember_open(self, key: tuple[object, ...], rnd: Round | None) -> None:
         if rnd is None or rnd.state is not RoundState.OPEN:
@@ -326,6 +397,29 @@ class RoundService:
         except PlatformError as exc:
             # The answer is safely stored; a missing tick is cosmetic.
             log.warning("acknowledging %s failed: %s", msg.message_id, exc)
+
+    async def withdraw_answer(self, platform: str, workspace: str, message_id: str) -> bool:
+        """A person deleted their answer's message: while the round is open the answer is
+        withdrawn (as if never given); after the deadline it stands."""
+        try:
+            async with self.db.transaction() as conn:
+                return await Answers(conn).withdraw(platform, workspace, message_id,
+                                                    self.clock.now())
+        except StorageError as exc:
+            log.error("could not withdraw a deleted answer: %s", exc)
+            return False
+
+    async def open_threads(self, platform: str) -> list[tuple[ChannelRef, str]]:
+        """(channel, thread) of every round taking answers on the platform: what an adapter
+        reads back after an outage, on platforms that do not redeliver missed messages."""
+        async with self.db.reading() as conn:
+            rounds = await Rounds(conn).in_state(RoundState.OPEN)
+            out = []
+            for rnd in rounds:
+                sub = await Subscriptions(conn).get(rnd.subscription_id)
+                if sub is not None and sub.channel.platform == platform and rnd.thread_id:
+                    out.append((sub.channel, rnd.thread_id))
+        return out
 
     async def channel_of_thread(self, platform: str, workspace: str,
                                 thread_id: str) -> ChannelRef | None:
@@ -402,7 +496,8 @@ class RoundService:
                                  round_id=rnd.id, at=rnd.deadline)
             lines = await self._result_lines(graded, scores, rnd.id, on_time)
         late = [a.person.display_name for a in answers if a.late]
-        message = render.reveal(question, rnd, lines, late, blind=sub.blind)
+        message = render.reveal(question, rnd, lines, late, blind=sub.blind or not getattr(
+            platform, "reads_replies", True))
         try:
             sent = await self._find_sent(platform, sub.channel, message.key, rnd.thread_id) \
                 if resumed else None
@@ -634,18 +729,27 @@ class RoundService:
                 # the platform, people saw the question: adopt the post so it is revealed.
                 platform = self.platforms.get(sub.channel.platform)
                 question = self.bank.get(rnd.question_id)
-                sent = None
-                if rnd.post_attempts and platform is not None and question is not None:
+                sent = Sent(rnd.message_id, rnd.message_id) if rnd.message_id else None
+                if sent is None and rnd.post_attempts and platform is not None \
+                        and question is not None:
                     key = render.daily_question(question, rnd, sub).key
                     sent = await self._find_sent(platform, sub.channel, key)
+                thread: str | None = None
+                adopt: str | None = None
+                if sent is not None and platform is not None and question is not None:
+                    try:  # the reveal goes in the thread, or the channel if there is none
+                        thread = await self._thread_for(platform, sub, sent, question.prompt)
+                    except PlatformError as exc:
+                        log.warning("round %s has no thread (%s)", rnd.id, exc)
                 async with self.db.transaction() as conn:
                     if sent is not None:
-                        await Rounds(conn).mark_posted(rnd.id, sent.message_id, sent.thread_id,
-                                                       now)
+                        await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread, now)
+                        adopt = thread
                     else:
                         log.warning("round %s was never posted before its deadline; "
                                     "dropping it", rnd.id)
                         await Rounds(conn).expire_unposted(rnd.id, now)
+                await self._adopt_strays(sub.channel, adopt)
                 continue
             await self._publish(sub, rnd)
         for sub in subs:
@@ -653,6 +757,8 @@ class RoundService:
         await self.remind_due()
         await self.reveal_due()
         await self.archive_due()
+        async with self.db.transaction() as conn:  # replies to posts that never landed
+            await Strays(conn).forget_before(now - STRAY_KEEP)
 
     async def archive_due(self) -> None:
         """Close the threads of rounds whose voting window has ended, on platforms that

@@ -176,6 +176,16 @@ class Rounds(_Repo):
             " LIMIT 1", (thread_id, platform, workspace))
         return int(row[0]) if row else None
 
+    async def posting_in(self, channel: ChannelRef, now: datetime) -> Round | None:
+        """The channel's round whose post is going out now (inserted, not yet recorded)."""
+        row = await fetch_one(
+            self.conn, "SELECT r.* FROM rounds r JOIN subscriptions s ON s.id = r.subscription_id"
+            " WHERE s.platform=? AND s.workspace=? AND s.channel_id=? AND r.state=?"
+            " AND r.deadline > ? ORDER BY r.id DESC LIMIT 1",
+            (channel.platform, channel.workspace, channel.channel, RoundState.POSTING.value,
+             to_db(now)))
+        return _round(row) if row else None
+
     async def in_channel_thread(self, channel: ChannelRef,
                                 thread_id: str) -> tuple[int, Round] | None:
         """(subscription id, round) for a thread of a subscribed channel, in one query."""
@@ -195,7 +205,13 @@ class Rounds(_Repo):
                                (sub_id,))
         return [r[0] for r in rows]
 
-    async def mark_posted(self, round_id: int, message_id: str, thread_id: str,
+    async def mark_sent(self, round_id: int, message_id: str) -> None:
+        """The question is out (its message id known) though its thread may not be yet: a
+        retry opens the thread, never posts again."""
+        await self.conn.execute("UPDATE rounds SET message_id=? WHERE id=? AND state=?",
+                                (message_id, round_id, RoundState.POSTING.value))
+
+    async def mark_posted(self, round_id: int, message_id: str, thread_id: str | None,
                           now: datetime) -> None:
         await self.conn.execute(
             "UPDATE rounds SET state=?, message_id=?, thread_id=?, posted_at=?"
@@ -365,6 +381,16 @@ class Answers(_Repo):
             (message_id, platform))
         return (_answer(row), RoundState(row["round_state"])) if row else None
 
+    async def withdraw(self, platform: str, workspace: str, message_id: str,
+                       now: datetime) -> bool:
+        """Delete the on-time answer posted as ``message_id`` if its round is still open."""
+        rows = await self.conn.execute_fetchall(
+            "DELETE FROM answers WHERE message_id=? AND late=0 AND person_id IN (SELECT id"
+            " FROM people WHERE platform=? AND workspace=?) AND round_id IN (SELECT id FROM"
+            " rounds WHERE state=? AND deadline > ?) RETURNING id",
+            (message_id, platform, workspace, RoundState.OPEN.value, to_db(now)))
+        return bool(rows)
+
     async def set_grade(self, answer_id: int, grade: Grade) -> None:
         """Store the grade once; a retried reveal keeps the first grade."""
         await self.conn.execute(
@@ -429,6 +455,38 @@ class Events(_Repo):
             f"INSERT INTO seen_events (platform, event_id, seen_at) VALUES {values}"
             " ON CONFLICT DO NOTHING RETURNING platform, event_id", params)
         return {(r[0], r[1]) for r in rows}
+
+    async def seen(self, platform: str, event_id: str) -> bool:
+        row = await fetch_one(self.conn, "SELECT 1 FROM seen_events WHERE platform=? AND"
+                              " event_id=?", (platform, event_id))
+        return row is not None
+
+
+class Strays(_Repo):
+    """Replies that reached a thread before its round was recorded (see migration 0009)."""
+
+    async def keep(self, channel: ChannelRef, thread_id: str, message_id: str,
+                   author: tuple[str, str, bool], text: str, event_id: str | None,
+                   edited: bool, now: datetime) -> None:
+        """Keep a reply; ``author`` is (user id, display name, is admin)."""
+        await self.conn.execute(
+            "INSERT INTO stray_answers (platform, workspace, channel_id, thread_id, message_id,"
+            " user_id, display_name, is_admin, text, event_id, edited, received_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (channel.platform, channel.workspace, channel.channel, thread_id, message_id,
+             author[0], author[1], int(author[2]), text, event_id, int(edited), to_db(now)))
+
+    async def take(self, channel: ChannelRef, thread_id: str) -> list[sqlite3.Row]:
+        """The thread's kept replies, oldest first, removed from the table."""
+        rows = await fetch_all(
+            self.conn, "DELETE FROM stray_answers WHERE platform=? AND workspace=? AND"
+            " channel_id=? AND thread_id=? RETURNING *",
+            (channel.platform, channel.workspace, channel.channel, thread_id))
+        return sorted(rows, key=lambda r: int(r["id"]))
+
+    async def forget_before(self, moment: datetime) -> None:
+        await self.conn.execute("DELETE FROM stray_answers WHERE received_at < ?",
+                                (to_db(moment),))
 
 
 class Scores(_Repo):

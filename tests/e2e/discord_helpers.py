@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,7 @@ class DiscordEnv:
     fake: FakeDiscord
     core: Core
     adapter: DiscordAdapter
+    task: asyncio.Task[None] | None = None
 
     async def run(self, name: str, text: str = "", *, by: int = 21,
                   option: str = "command") -> str:
@@ -38,19 +39,28 @@ class DiscordEnv:
 
 @asynccontextmanager
 async def discord_env(settings: Settings, clock: FixedClock, bank: QuestionBank, *,
-                      members_intent: bool = False) -> AsyncIterator[DiscordEnv]:
+                      members_intent: bool = False, message_content: bool = True,
+                      prepare: Callable[[FakeDiscord, Core], Awaitable[None]] | None = None,
+                      wait_ready: bool = True) -> AsyncIterator[DiscordEnv]:
+    """The real adapter on a fresh core, connected to a fake Discord. ``prepare`` runs
+    before the adapter starts (to set the fake's rules or the core's state)."""
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     async with fake_discord() as fake:
         core = await build(settings, clock=clock, bank=bank)
         adapter = DiscordAdapter(core, token=TOKEN, api_base=fake.api, gateway_url=fake.gateway,
-                                 members_intent=members_intent)
-        task = asyncio.create_task(adapter.run())
+                                 members_intent=members_intent,
+                                 message_content=message_content)
+        if prepare is not None:
+            await prepare(fake, core)
+        env = DiscordEnv(fake, core, adapter)
+        env.task = asyncio.create_task(adapter.run())
         try:
-            await asyncio.wait_for(adapter.ready.wait(), 10)
-            yield DiscordEnv(fake, core, adapter)
+            if wait_ready:
+                await asyncio.wait_for(adapter.ready.wait(), 10)
+            yield env
         finally:
             await adapter.stop()
-            await asyncio.wait_for(task, 10)
+            await asyncio.wait_for(asyncio.gather(env.task, return_exceptions=True), 10)
             await core.close()
             discord.http.Route.BASE = base
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(str(gateway))

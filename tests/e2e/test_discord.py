@@ -161,11 +161,10 @@ async def test_blind_mode_by_button_and_modal(settings: Settings, clock: FixedCl
         data = {"custom_id": modal["body"]["data"]["custom_id"],
                 "components": _filled(modal["body"]["data"], "my secret answer @everyone")}
         submit = await fake.interact(5, data, by=22)
-        await fake.wait_for(lambda: fake.callback_for(submit) is not None)
-        ack = fake.callback_for(submit)
-        assert ack is not None and "Answer received" in fake.text_of(ack["body"]["data"])
-        assert not any("secret" in fake.text_of(m) for m in fake.messages.values()
-                       if m is not ack["body"]["data"])
+        await fake.wait_for(lambda: bool(fake.replies_to(submit)))
+        shown = fake.replies_to(submit)
+        assert "Answer received" in fake.text_of(shown[-1]) and shown[-1]["flags"] & 64
+        assert not any("secret" in fake.text_of(m) for m in fake.messages.values())
         clock.set(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
         await env.core.rounds.sweep()
         reveal = fake.text_of(fake.posts(int(rnd.thread_id))[-1])

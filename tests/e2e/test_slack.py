@@ -51,7 +51,8 @@ async def test_daily_post_answers_edit_reveal_leaderboard(
         # alice edits her answer before the deadline
         await env.event({"type": "message", "subtype": "message_changed", "channel": "C1",
                          "message": {"type": "message", "user": "U1", "text": GOOD,
-                                     "ts": "1800000000.000001", "thread_ts": thread},
+                                     "ts": "1800000000.000001", "thread_ts": thread,
+                                     "edited": {"user": "U1", "ts": "1800000000.000501"}},
                          "previous_message": {"user": "U1", "text": "first try",
                                               "ts": "1800000000.000001"}})
         await fake.wait_for(lambda: any(r["name"] == "pencil2"
@@ -157,10 +158,13 @@ async def test_quiz_known_topic_via_modal_and_unknown_topic(
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
         await env.command("/quiz", "sampel", user="U1")
-        assert "Did you mean: sample" in (await env.last_response(1))["text"]
+        await fake.wait_for(lambda: len(fake.ok_calls("views.update")) == 1)
+        notice = fake.ok_calls("views.update")[0]["view"]
+        assert "Did you mean: sample" in json.dumps(notice["blocks"])
         await env.command("/quiz", "sample", user="U1")
-        await fake.wait_for(lambda: len(fake.ok_calls("views.open")) == 1)
-        view = fake.ok_calls("views.open")[0]["view"]
+        await fake.wait_for(lambda: len(fake.ok_calls("views.update")) == 2)
+        assert fake.ok_calls("views.open")[1]["view"]["callback_id"] == "quiz_loading"
+        view = fake.ok_calls("views.update")[1]["view"]
         assert view["callback_id"] == "quiz_answer" and view["type"] == "modal"
         prompt = json.dumps(view["blocks"])
         question = next(q for q in sample_bank if q.prompt[:30] in prompt)

@@ -29,20 +29,29 @@ class MemoryPlatform:
     fail_permanently: bool = False  # injected failures are not retryable (not in channel)
     told: list[tuple[str, Message]] = field(default_factory=list)
     deliver_then_fail: int = 0   # the post goes out, then the reply is lost (a timeout)
+    fail_next_threads: int = 0
+    threads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def send(self, channel: ChannelRef, message: Message, *, thread_id: str | None = None,
-                   start_thread: bool = False) -> Sent:
+    async def send(self, channel: ChannelRef, message: Message, *,
+                   thread_id: str | None = None) -> Sent:
         if self.fail_next_sends > 0:
             self.fail_next_sends -= 1
             raise PlatformError("injected failure", retryable=not self.fail_permanently)
         mid = f"m{next(self._ids)}"
-        sent = Sent(mid, thread_id or (f"t-{mid}" if start_thread else mid))
+        sent = Sent(mid, thread_id or mid)
         self.posts.append(Post(channel, message, thread_id, sent))
         if self.deliver_then_fail > 0:
             self.deliver_then_fail -= 1
             raise PlatformError("timed out after the platform accepted the post")
         return sent
+
+    async def start_thread(self, channel: ChannelRef, sent: Sent, name: str) -> str:
+        if self.fail_next_threads > 0:
+            self.fail_next_threads -= 1
+            raise PlatformError("injected thread failure", retryable=not self.fail_permanently)
+        self.threads.append(sent.message_id)
+        return sent.message_id   # like Discord: a thread shares its message's id
 
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:
         self.told.append((user_id, message))

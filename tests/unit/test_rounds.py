@@ -286,3 +286,33 @@ async def test_the_reveal_explains_each_grade_and_keeps_it_after_a_restart(
     assert "missed: " in shown and wrong.correction in shown
     results = (await core.rounds.results(CHANNEL)).text()   # read back from the database
     assert wrong.correction in results and "«" in results
+
+
+async def test_a_thread_that_cannot_be_opened_never_reposts_the_question(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    memory.fail_next_threads = 3           # e.g. 403: no permission to create threads
+    await core.rounds.post_due(sub.id)
+    for _ in range(3):
+        await core.rounds.sweep()           # each sweep retries the thread, not the post
+    assert len(memory.questions) == 1
+    async with core.db.reading() as conn:
+        rnd = await Rounds(conn).get(1)
+    assert rnd is not None and rnd.state is RoundState.OPEN
+    assert rnd.message_id == memory.questions[0].sent.message_id
+    assert rnd.thread_id == rnd.message_id and memory.threads == [rnd.message_id]
+
+
+async def test_a_round_whose_thread_never_opened_is_revealed_in_the_channel(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    memory.fail_next_threads = 100
+    memory.fail_permanently = True
+    await core.rounds.post_due(sub.id)
+    clock.set(datetime(2026, 11, 22, 20, 0, tzinfo=UTC))
+    await core.rounds.sweep()
+    assert len(memory.questions) == 1 and len(memory.reveals) == 1
+    assert memory.reveals[0].thread_id is None
+    assert [user for user, _ in memory.told] == [LEAD.user_id]   # told once, not per sweep
