@@ -12,9 +12,11 @@ import gc
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time, timedelta
-from typing import TYPE_CHECKING, Protocol
+from functools import partial
+from typing import TYPE_CHECKING
 
 from bot.adapters.base import Actor, ConfigError, Platforms
 from bot.bank import QuestionBank, load_bank
@@ -34,6 +36,7 @@ from bot.services.subscriptions import SubscriptionService
 from bot.services.teams import TeamService
 from bot.storage.db import Database
 from bot.storage.repositories import Meta, Scores
+from bot.supervision import Adapter, supervise
 
 if TYPE_CHECKING:
     from bot.services.llm_judge import VerdictCache
@@ -78,7 +81,7 @@ class Core:
         self.scheduler.start(await self.subscriptions.active(self.platforms.names()))
 
     async def close(self) -> None:
-        self.scheduler.shutdown()
+        await self.scheduler.shutdown()
         await self.db.close()
 
     async def first_start(self, channel: ChannelRef, channel_name: str, actor: Actor) -> None:
@@ -154,49 +157,46 @@ def make_judge(settings: Settings, cache: VerdictCache | None = None) -> Judge:
     return RubricJudge()
 
 
-class Adapter(Protocol):
-    name: str
-
-    async def run(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-def make_adapters(core: Core, names: list[str]) -> list[Adapter]:
-    """Build the platform adapters; raises ConfigError naming what is missing (never a
-    token's value)."""
-    s = core.settings
-    adapters: list[Adapter] = []
+def make_adapters(core: Core, names: list[str]) -> list[tuple[str, Callable[[], Adapter]]]:
+    """Check each adapter's settings and return a way to build it (the supervisor builds it
+    afresh after a failure); raises ConfigError naming what is missing (never a value)."""
+    builders = {"slack": _slack, "discord": _discord}
     for name in names:
-        if name == "slack":
-            from bot.adapters.slack import SlackAdapter
-
-            if s.slack_bot_token is None:
-                raise ConfigError("Slack needs SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket "
-                                  "Mode, or SLACK_SIGNING_SECRET for HTTP events).")
-            if s.slack_app_token is None and s.slack_signing_secret is None:
-                raise ConfigError("Slack needs SLACK_APP_TOKEN (Socket Mode) or "
-                                  "SLACK_SIGNING_SECRET (HTTP events).")
-            adapters.append(SlackAdapter(
-                core, bot_token=s.slack_bot_token.get_secret_value(),
-                app_token=s.slack_app_token.get_secret_value() if s.slack_app_token else None,
-                signing_secret=(s.slack_signing_secret.get_secret_value()
-                                if s.slack_signing_secret else None),
-                api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port,
-                timeout=s.slack_timeout))
-        elif name == "discord":
-            from bot.adapters.discord import DiscordAdapter
-
-            if s.discord_token is None:
-                raise ConfigError("Discord needs DISCORD_TOKEN.")
-            adapters.append(DiscordAdapter(
-                core, token=s.discord_token.get_secret_value(), guild_id=s.discord_guild_id,
-                sharded=s.discord_sharded, members_intent=s.discord_members_intent,
-                message_content=s.discord_message_content,
-                api_base=s.discord_api_base, gateway_url=s.discord_gateway_url))
-        else:
+        if name not in builders:
             raise ConfigError(f"there is no {name} adapter")
-    return adapters
+    return [(name, builders[name](core)) for name in names]
+
+
+def _slack(core: Core) -> Callable[[], Adapter]:
+    from bot.adapters.slack import SlackAdapter
+
+    s = core.settings
+    if s.slack_bot_token is None:
+        raise ConfigError("Slack needs SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket "
+                          "Mode, or SLACK_SIGNING_SECRET for HTTP events).")
+    if s.slack_app_token is None and s.slack_signing_secret is None:
+        raise ConfigError("Slack needs SLACK_APP_TOKEN (Socket Mode) or "
+                          "SLACK_SIGNING_SECRET (HTTP events).")
+    return partial(
+        SlackAdapter, core, bot_token=s.slack_bot_token.get_secret_value(),
+        app_token=s.slack_app_token.get_secret_value() if s.slack_app_token else None,
+        signing_secret=(s.slack_signing_secret.get_secret_value()
+                        if s.slack_signing_secret else None),
+        api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port,
+        timeout=s.slack_timeout)
+
+
+def _discord(core: Core) -> Callable[[], Adapter]:
+    from bot.adapters.discord import DiscordAdapter
+
+    s = core.settings
+    if s.discord_token is None:
+        raise ConfigError("Discord needs DISCORD_TOKEN.")
+    return partial(
+        DiscordAdapter, core, token=s.discord_token.get_secret_value(),
+        guild_id=s.discord_guild_id, sharded=s.discord_sharded,
+        members_intent=s.discord_members_intent, message_content=s.discord_message_content,
+        api_base=s.discord_api_base, gateway_url=s.discord_gateway_url)
 
 
 def base_clock(settings: Settings) -> Clock:
@@ -221,17 +221,11 @@ async def run(settings: Settings, platforms: list[str], *, user: str | None = No
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
         await core.start()
-        tasks = [asyncio.create_task(a.run(), name=f"adapter:{a.name}") for a in adapters]
-        waiter = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([*tasks, waiter], return_when=asyncio.FIRST_COMPLETED)
-        for adapter in adapters:
-            await adapter.stop()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        failed = [t for t in done if t is not waiter and t.exception() is not None]
-        for task in failed:
-            log.error("%s stopped: %s", task.get_name(), task.exception())
-        waiter.cancel()
-        return 1 if failed else 0
+        fatal = await asyncio.gather(*(supervise(name, factory, stop)
+                                       for name, factory in adapters))
+        # Each adapter ran until stopped or until its configuration proved unworkable; the
+        # process ends when all have, and says so in its exit code.
+        return 2 if all(fatal) else 0
     finally:
         await core.close()
 

@@ -7,7 +7,10 @@ whatever a cron job missed, the next sweep does.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 60
 MISFIRE_GRACE_SECONDS = 3600
+JOB_GRACE = 3.0        # seconds a running job may take to finish at shutdown
 
 
 def post_job_id(subscription_id: int) -> str:
@@ -36,6 +40,7 @@ class Scheduler:
         self.rounds = rounds
         self.sweep_seconds = sweep_seconds
         self._aps: AsyncIOScheduler | None = None
+        self._jobs: set[asyncio.Task[object]] = set()
 
     @property
     def running(self) -> bool:
@@ -74,18 +79,37 @@ class Scheduler:
         return sorted(job.id for job in self._aps.get_jobs()) if self._aps else []
 
     async def post_job(self, subscription_id: int) -> None:
-        try:
-            await self.rounds.post_due(subscription_id)
-        except Exception:
-            log.exception("daily post for subscription %s failed", subscription_id)
+        with self._running_job():
+            try:
+                await self.rounds.post_due(subscription_id)
+            except Exception:
+                log.exception("daily post for subscription %s failed", subscription_id)
 
     async def sweep_job(self) -> None:
-        try:
-            await self.rounds.sweep()
-        except Exception:
-            log.exception("sweep failed; the next one retries")
+        with self._running_job():
+            try:
+                await self.rounds.sweep()
+            except Exception:
+                log.exception("sweep failed; the next one retries")
 
-    def shutdown(self) -> None:
-        if self._aps is not None:
-            self._aps.shutdown(wait=False)
-            self._aps = None
+    @contextlib.contextmanager
+    def _running_job(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._jobs.discard(task)
+
+    async def shutdown(self) -> None:
+        """Stop scheduling and let a job that is running finish (a sweep is short), so the
+        database is not closed under it; one that overruns is cancelled quietly."""
+        if self._aps is None:
+            return
+        self._aps.pause()   # APScheduler's shutdown cancels running jobs: let them end first
+        if self._jobs:
+            await asyncio.wait(set(self._jobs), timeout=JOB_GRACE)
+        self._aps.shutdown(wait=False)
+        self._aps = None
