@@ -31,6 +31,7 @@ from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
 from bot.services.reports import ReportService
 from bot.services.requests import RequestLedger
+from bot.services.rights import Rights
 from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.teams import TeamService
@@ -105,9 +106,10 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
                           totals_tz=settings.timezone)
     scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds)
     platforms.on_ready(lambda name: scheduler.sweep_now())
-    teams = TeamService(db, clock)
+    rights = Rights(db)
+    teams = TeamService(db, clock, rights)
     subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
-                                        is_lead=teams.is_lead)
+                                        rights=rights)
     practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
     leaderboard = LeaderboardService(db, clock, default_timezone=settings.timezone)
     reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)

@@ -52,6 +52,9 @@ class Message:
     #: a stable identity ("round:12:question") adapters attach where the platform allows,
     #: so a retried post can find the one that already went out (see find_sent)
     key: str = ""
+    #: a refusal (not allowed, over a limit): it changed nothing, so a replayed request
+    #: may run again
+    refused: bool = False
 
     def text(self) -> str:
         parts = [f"**{self.title}**"] if self.title else []
@@ -82,6 +85,11 @@ def split_text(text: str, size: int) -> list[str]:
 def reply(title: str, body: str = "", footer: str = "") -> Message:
     """A short answer to a command."""
     return Message(title, (Section("", body),) if body else (), footer)
+
+
+def refusal(title: str, body: str) -> Message:
+    """A polite no: what was refused and why; the request changed nothing."""
+    return Message(title, (Section("", body),), refused=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,9 +62,11 @@ THREAD_ARCHIVED = 50083             # "Thread is archived"
 SCHEDULE_HELP = """/schedule set HH:MM [Area/City] [8h] [mon-fri]: post a daily question here
 /schedule stop · /schedule show · /schedule results [YYYY-MM-DD]
 /schedule topics a,b|all · /schedule levels intern,engineer|all · /schedule blind on|off
-/schedule award @person POINTS REASON · /schedule correct @person TOTAL REASON"""
+/schedule award @person POINTS REASON · /schedule correct @person TOTAL REASON
+/schedule lead @person · /schedule unlead @person: who runs this channel (admins)"""
 SCHEDULE_MAP = {"set": "subscribe", "stop": "unsubscribe", "show": "schedule",
                 "topics": "channel", "levels": "channel", "blind": "channel",
+                "lead": "channel", "unlead": "channel",
                 "award": "award", "correct": "correct", "results": "results"}
 #: the bot's permissions: read and post in channels and threads, start and archive threads,
 #: embed, react (acknowledgements)
@@ -672,7 +674,6 @@ def build_commands(adapter: DiscordAdapter) -> None:
                   description="This channel's daily question: time, filters, blind mode (leads)")
     @app_commands.describe(command="set 09:00 Europe/Paris 8h mon-fri | stop | show | "
                                    "topics a,b | levels ... | blind on | award/correct")
-    @app_commands.default_permissions(manage_guild=True)
     async def schedule(interaction: discord.Interaction[Any], command: str = "show") -> None:
         sub, _, rest = command.strip().partition(" ")
         target = SCHEDULE_MAP.get(sub.lower())

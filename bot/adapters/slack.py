@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -79,10 +80,12 @@ ADMIN_HELP = """/quizadmin schedule HH:MM [Area/City] [8h] [mon-fri]: post a dai
 /quizadmin show: this channel's schedule
 /quizadmin topics a,b|all · /quizadmin levels intern,engineer|all · /quizadmin blind on|off
 /quizadmin award @person POINTS REASON · /quizadmin correct @person TOTAL REASON
-/quizadmin results [YYYY-MM-DD]"""
+/quizadmin results [YYYY-MM-DD]
+/quizadmin lead @person · /quizadmin unlead @person: who runs this channel (admins)"""
 ADMIN_MAP = {"schedule": "subscribe", "stop": "unsubscribe", "show": "schedule",
              "topics": "channel", "levels": "channel", "blind": "channel", "award": "award",
-             "correct": "correct", "results": "results"}
+             "correct": "correct", "results": "results", "lead": "channel",
+             "unlead": "channel"}
 METADATA_EVENT = "quizbot_post"
 #: message subtypes that carry a person's words: plain, "also send to channel", with a file
 ANSWER_SUBTYPES = {None, "message_changed", "thread_broadcast", "file_share"}
@@ -96,6 +99,9 @@ FATAL_AUTH = {"invalid_auth", "token_revoked", "account_inactive", "not_authed",
 SECTION_LIMIT = 2900      # Block Kit section text is capped at 3000 characters
 MAX_BLOCKS = 50
 USER_TTL = 600.0
+#: a command is run with admin rights read at most this long ago (a demoted admin loses
+#: them within seconds, not USER_TTL)
+COMMAND_USER_TTL = 5.0
 _SUBTEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -184,6 +190,7 @@ class SlackAdapter:
                             request_verification_enabled=False,
                             raise_error_for_unhandled_request=False, logger=log)
         self._users: dict[tuple[str, str], tuple[float, Actor]] = {}
+        self.monotonic: Callable[[], float] = time.monotonic  # tests step it
         self._stop = asyncio.Event()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -304,11 +311,12 @@ class SlackAdapter:
 
     # -- people ----------------------------------------------------------------------------
 
-    async def actor(self, team: str, user: str) -> Actor:
-        """The person behind a Slack user id, with admin rights from users.info (cached)."""
-        now = time.monotonic()
+    async def actor(self, team: str, user: str, *, max_age: float = USER_TTL) -> Actor:
+        """The person behind a Slack user id, with admin rights from users.info read at most
+        ``max_age`` seconds ago."""
+        now = self.monotonic()
         cached = self._users.get((team, user))
-        if cached and cached[0] > now:
+        if cached and now - cached[0] < max_age:
             return cached[1]
         name, admin = user, False
         try:
@@ -321,7 +329,7 @@ class SlackAdapter:
         except SlackApiError as exc:
             log.warning("users.info failed for a user: %s", slack_error(exc))
         found = Actor(PLATFORM, team, user, str(name)[:80], is_admin=admin)
-        self._users[(team, user)] = (now + USER_TTL, found)
+        self._users[(team, user)] = (now, found)
         return found
 
     async def group_members(self, workspace: str, group_id: str) -> list[Actor]:
@@ -495,7 +503,7 @@ class SlackAdapter:
             form = await self._open_form(trigger, respond)  # before anything slow
             if form is None:
                 return
-        me = await self.actor(team, user)
+        me = await self.actor(team, user, max_age=COMMAND_USER_TTL)
         channel = ChannelRef(PLATFORM, team, command.get("channel_id", ""))
         ctx = CommandContext(me, channel, command.get("channel_name", ""),
                              lambda token: self._resolve(team, token),

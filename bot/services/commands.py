@@ -31,7 +31,7 @@ from bot.services.reports import ReportService
 from bot.services.requests import RequestLedger
 from bot.services.rounds import RoundService
 from bot.services.subscriptions import SubscriptionService, describe
-from bot.services.teams import NOT_A_LEAD, TeamService, describe_team
+from bot.services.teams import TeamService, describe_team
 from bot.storage.db import StorageError
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def _period(word: str) -> Period:
         return Period.parse(word)
     except ValueError:
         raise InputError(f"'{word[:30]}' is not a period; use week, month or all.") from None
+
 
 HELP = {
     "help": "/help: this list",
@@ -55,20 +56,25 @@ HELP = {
     "vote": "/vote NAME: after a reveal, +1 for an answer you learned from (3 per round)",
     "schedule": "/schedule: when this channel's daily question is posted",
     "subscribe": "/subscribe HH:MM [Area/City] [window like 8h] [days like mon-fri]: "
-                 "post a daily question here (leads)",
-    "unsubscribe": "/unsubscribe: stop the daily question here (leads)",
+                 "post a daily question here (the channel's leads)",
+    "unsubscribe": "/unsubscribe: stop the daily question here (the channel's leads)",
     "channel": "/channel topics a,b|all · /channel levels intern,engineer|all · "
-               "/channel blind on|off: question filters and blind mode (leads)",
-    "team": "/team list|show|create|rename|delete|add|remove|lead|follow|unfollow|report|"
+               "/channel blind on|off: question filters and blind mode (the channel's leads) · "
+               "/channel lead PERSON · /channel unlead PERSON: who runs this channel (admins)",
+    "team": "/team list|show|create|rename|delete|add|remove|lead|unlead|follow|unfollow|report|"
             "export ...: teams (leads; /team help for details)",
-    "award": "/award NAME POINTS REASON: add or remove points on the last round (leads)",
-    "correct": "/correct NAME TOTAL REASON: set someone's total for the last round (leads)",
+    "award": "/award NAME POINTS REASON: add or remove points on the last round "
+             "(leads of their team)",
+    "correct": "/correct NAME TOTAL REASON: set someone's total for the last round "
+               "(leads of their team)",
 }
 TEAM_HELP = """/team list · /team show NAME
-/team create NAME · /team rename NAME NEW · /team delete NAME
-/team add NAME PERSON... · /team remove NAME PERSON... · /team lead NAME PERSON
-/team follow NAME GROUP · /team unfollow NAME (membership follows a platform group)
+/team create NAME · /team rename NAME NEW · /team delete NAME (admins)
+/team add NAME PERSON... · /team remove NAME PERSON... (the team's leads)
+/team lead NAME PERSON · /team unlead NAME PERSON (admins)
+/team follow NAME GROUP · /team unfollow NAME (admins; membership follows a platform group)
 /team report NAME [week|month|all] [quiet-days] · /team export NAME [week|month|all]
+(the team's leads)
 Team names are one word, like ml-platform."""
 MAX_ARGS_CHARS = 200
 #: commands whose effect must happen once per request (votes, points, schedules, teams)
@@ -128,7 +134,7 @@ class Commands:
             result: CommandResult = await handler(ctx, args)
             if ledger is not None:
                 # A refusal changed nothing: remembering it would change the database.
-                await ledger.end(platform, request, done=result.message is not NOT_A_LEAD)
+                await ledger.end(platform, request, done=not result.message.refused)
         except InputError as exc:
             if ledger is not None:
                 await ledger.end(platform, request, done=False)
@@ -214,13 +220,13 @@ class Commands:
         words = args.split()
         if len(words) < 3:
             raise InputError("Give a person, a number of points and a reason.")
-        if not await self.teams.is_lead(ctx.actor):
-            return CommandResult(NOT_A_LEAD)
-        person = await self._person(ctx, words[0])
         try:
             points = int(words[1])
         except ValueError:
             raise InputError(f"'{words[1]}' is not a whole number of points.") from None
+        person = await self._person(ctx, words[0])
+        if refused := await self.teams.rights.points_of(ctx.actor, person):
+            return CommandResult(refused)
         message = await self.rounds.adjust(ctx.actor, ctx.channel, person, points,
                                            " ".join(words[2:]), set_total=set_total)
         return CommandResult(message)
@@ -235,8 +241,14 @@ class Commands:
         what, _, value = args.partition(" ")
         value = value.strip()
         what = what.lower()
+        if what in ("lead", "unlead"):
+            if len(value.split()) != 1:
+                raise InputError(f"Name one person: /channel {what} PERSON.")
+            person = await self._person(ctx, value)
+            return CommandResult(await self.subscriptions.give(ctx.actor, ctx.channel, person,
+                                                               to=what == "lead"))
         if what not in ("topics", "levels", "blind") or not value:
-            raise InputError("Say what to set: topics, levels or blind.")
+            raise InputError("Say what to set: topics, levels or blind (or lead PERSON).")
         if what == "blind":
             if value.lower() not in ("on", "off"):
                 raise InputError("Blind mode is on or off.")
@@ -294,10 +306,13 @@ class Commands:
         if action in ("add", "remove"):
             people = [await self._person(ctx, w) for w in rest]
             return CommandResult(await t.change_members(a, name, people, add=action == "add"))
-        if action == "lead":
+        if action in ("lead", "unlead"):
             if len(rest) != 1:
-                raise InputError("Name one person: /team lead NAME PERSON.")
-            return CommandResult(await t.appoint(a, name, await self._person(ctx, rest[0])))
+                raise InputError(f"Name one person: /team {action} NAME PERSON.")
+            person = await self._person(ctx, rest[0])
+            if action == "lead":
+                return CommandResult(await t.appoint(a, name, person))
+            return CommandResult(await t.unappoint(a, name, person))
         if action == "follow":
             if len(rest) != 1:
                 raise InputError("Name the group: /team follow NAME GROUP.")

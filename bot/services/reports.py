@@ -14,9 +14,17 @@ from bot.domain.periods import Period, period_range
 from bot.domain.scoring import Board
 from bot.domain.totals import period_key, workspace_scope
 from bot.services.leaderboard import TITLES
-from bot.services.teams import NOT_A_LEAD, TeamService
+from bot.services.teams import TeamService
 from bot.storage.db import Database
-from bot.storage.repositories import Answers, People, Practice, Rounds, Scores, Subscriptions
+from bot.storage.repositories import (
+    Answers,
+    People,
+    Practice,
+    Rounds,
+    Scores,
+    Subscriptions,
+    TeamRow,
+)
 
 CSV_COLUMNS = ["id", "created_at", "person", "board", "points", "reason", "note", "round_date",
                "question_id", "corrects_id", "by_person"]
@@ -43,15 +51,18 @@ class ReportService:
         q = self.bank.get(question_id)
         return q.topic if q else "(retired)"
 
+    async def _team(self, actor: Actor, name: str) -> TeamRow | Message:
+        """The named team, if ``actor`` may read its report (admins and its leads)."""
+        row = await self.teams.find(actor, name)
+        if row is None:
+            return reply(f"No team called {name[:40]}", "See /team list.")
+        return await self.teams.rights.team(actor, row) or row
+
     async def team_report(self, actor: Actor, team_name: str, period: Period,
                           quiet_days: int = 7) -> Message:
-        row = await self.teams.find(actor, team_name)
-        if row is None or not await self.teams.is_lead(actor, row):
-            if not await self.teams.is_lead(actor):
-                return NOT_A_LEAD
-            if row is None:
-                return reply(f"No team called {team_name[:40]}", "See /team list.")
-            return NOT_A_LEAD
+        row = await self._team(actor, team_name)
+        if isinstance(row, Message):
+            return row
         team = await self.teams.load(row)
         now = self.clock.now()
         start, end = period_range(period, now, self.default_timezone)
@@ -96,12 +107,9 @@ class ReportService:
                        f"/team export {team.name} {period.value} gives the ledger rows as CSV.")
 
     async def export_csv(self, actor: Actor, team_name: str, period: Period) -> Message:
-        row = await self.teams.find(actor, team_name)
-        if row is None or not await self.teams.is_lead(actor, row):
-            if not await self.teams.is_lead(actor):
-                return NOT_A_LEAD
-            return reply(f"No team called {team_name[:40]}", "See /team list.") \
-                if row is None else NOT_A_LEAD
+        row = await self._team(actor, team_name)
+        if isinstance(row, Message):
+            return row
         team = await self.teams.load(row)
         start, end = period_range(period, self.clock.now(), self.default_timezone)
         async with self.db.reading() as conn:

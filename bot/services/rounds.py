@@ -50,6 +50,7 @@ from bot.domain.selection import pick_question
 from bot.domain.subscriptions import ChannelRef, Slot, Subscription
 from bot.services import render
 from bot.services.judging import Judge, RubricJudge
+from bot.services.rights import over_cap
 from bot.storage.db import Database, StorageError
 from bot.storage.repositories import (
     Answers,
@@ -68,6 +69,14 @@ ANSWER_BATCH = 256  # answers stored per group-commit transaction
 OPEN_ROUND_CACHE = 1024  # open rounds remembered; the oldest entry leaves first
 VOTING_WINDOW = timedelta(hours=24)
 STRAY_KEEP = timedelta(days=2)
+
+
+class Refused(Exception):
+    """Raised inside a transaction to roll it back and show ``message`` instead."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.title)
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -679,34 +688,48 @@ class RoundService:
             return reply("That is a lot of points",
                          f"Awards are limited to ±{LEAD_AWARD_LIMIT} at a time.")
         now = self.clock.now()
-        async with self.db.transaction() as conn:
-            found = await self._last_answer(conn, channel, lead, person, now)
-            if found is None:
-                return reply("No revealed round here", "Awards apply to the last revealed round.")
-            sub, rnd, actor, target, answer = found
-            if target is None or answer is None:
-                return reply("No answer found",
-                             f"{person.display_name} did not answer the round of "
-                             f"{rnd.local_date.isoformat()}.")
-            scores = Scores(conn, self.totals_tz)
-            rows = [r for r in await scores.for_round(rnd.id) if r["person_id"] == target.id]
-            current = sum(r["points"] for r in rows)
-            if set_total:
-                base = next((r for r in rows if r["reason"] == Reason.COVERAGE.value),
-                            rows[0] if rows else None)
-                delta = points - current
-                if base is None:  # nothing paid yet: the correction stands on its own
-                    await scores.add(Award(target.id, delta, Reason.CORRECTION, reason),
-                                     board=Board.DAILY, subscription_id=sub.id,
-                                     round_id=rnd.id, at=now, actor_id=actor.id)
-                elif delta:
-                    await scores.correct(base["id"], delta, reason, actor.id, now)
-                total = points
-            else:
-                await scores.add(Award(target.id, points, Reason.LEAD_AWARD, reason),
-                                 board=Board.DAILY, subscription_id=sub.id, round_id=rnd.id,
-                                 at=now, actor_id=actor.id)
-                total = current + points
+        try:
+            async with self.db.transaction() as conn:
+                return await self._adjust(conn, lead, channel, person, points, reason,
+                                          set_total=set_total, now=now)
+        except Refused as refused:  # rolled back: the lead's upsert is undone too
+            return refused.message
+
+    async def _adjust(self, conn: Any, lead: Actor, channel: ChannelRef, person: Actor,
+                      points: int, reason: str, *, set_total: bool, now: datetime) -> Message:
+        found = await self._last_answer(conn, channel, lead, person, now)
+        if found is None:
+            raise Refused(reply("No revealed round here",
+                                "Awards apply to the last revealed round."))
+        sub, rnd, actor, target, answer = found
+        if target is None or answer is None:
+            raise Refused(reply("No answer found",
+                                f"{person.display_name} did not answer the round of "
+                                f"{rnd.local_date.isoformat()}."))
+        scores = Scores(conn, self.totals_tz)
+        rows = [r for r in await scores.for_round(rnd.id) if r["person_id"] == target.id]
+        current = sum(r["points"] for r in rows)
+        delta = points - current if set_total else points
+        if not lead.is_admin:
+            used = sum(abs(r["points"]) for r in rows if r["actor_id"] == actor.id
+                       and r["reason"] in (Reason.LEAD_AWARD.value, Reason.CORRECTION.value))
+            if used + abs(delta) > LEAD_AWARD_LIMIT:
+                raise Refused(over_cap(used, abs(delta)))
+        if set_total:
+            base = next((r for r in rows if r["reason"] == Reason.COVERAGE.value),
+                        rows[0] if rows else None)
+            if base is None:  # nothing paid yet: the correction stands on its own
+                await scores.add(Award(target.id, delta, Reason.CORRECTION, reason),
+                                 board=Board.DAILY, subscription_id=sub.id,
+                                 round_id=rnd.id, at=now, actor_id=actor.id)
+            elif delta:
+                await scores.correct(base["id"], delta, reason, actor.id, now)
+            total = points
+        else:
+            await scores.add(Award(target.id, points, Reason.LEAD_AWARD, reason),
+                             board=Board.DAILY, subscription_id=sub.id, round_id=rnd.id,
+                             at=now, actor_id=actor.id)
+            total = current + points
         verb = "corrected to" if set_total else "now"
         return reply("Points updated", f"{target.display_name}'s points for "
                      f"{rnd.local_date.isoformat()}: {verb} {total} ({reason}).")

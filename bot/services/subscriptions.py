@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
@@ -11,16 +11,12 @@ from bot.clock import Clock
 from bot.domain.parsing import WEEKDAYS, format_duration
 from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.services import render
-from bot.services.teams import NOT_A_LEAD
+from bot.services.rights import Rights
 from bot.storage.db import Database
+from bot.storage.leads import Leads
 from bot.storage.repositories import People, Subscriptions
 
 Listener = Callable[[Subscription], None]
-LeadCheck = Callable[[Actor], Awaitable[bool]]
-
-
-async def admins_only(actor: Actor) -> bool:
-    return actor.is_admin
 
 
 def describe_days(days: tuple[str, ...]) -> str:
@@ -33,8 +29,9 @@ def describe_days(days: tuple[str, ...]) -> str:
 
 class SubscriptionService:
     def __init__(self, db: Database, clock: Clock, *, listener: Listener | None = None,
-                 is_lead: LeadCheck = admins_only) -> None:
-        self.db, self.clock, self.is_lead = db, clock, is_lead
+                 rights: Rights | None = None) -> None:
+        self.db, self.clock = db, clock
+        self.rights = rights or Rights(db)
         self.listeners: list[Listener] = [listener] if listener else []
 
     async def get(self, channel: ChannelRef) -> Subscription | None:
@@ -52,8 +49,8 @@ class SubscriptionService:
     async def subscribe(self, actor: Actor, channel: ChannelRef, channel_name: str, *,
                         post_time: time, timezone: str, window: timedelta,
                         days: tuple[str, ...] = WEEKDAYS) -> Subscription | Message:
-        if not await self.is_lead(actor):
-            return NOT_A_LEAD
+        if refused := await self.rights.channel(actor, channel):
+            return refused
         existing = await self.get(channel)
         base = existing or Subscription(0, channel, channel_name, post_time, days, timezone,
                                         window)
@@ -69,8 +66,8 @@ class SubscriptionService:
         return saved
 
     async def unsubscribe(self, actor: Actor, channel: ChannelRef) -> Message:
-        if not await self.is_lead(actor):
-            return NOT_A_LEAD
+        if refused := await self.rights.channel(actor, channel):
+            return refused
         existing = await self.get(channel)
         if existing is None or not existing.active:
             return reply("This channel has no daily question", "Nothing to stop.")
@@ -87,9 +84,9 @@ class SubscriptionService:
                         topics: tuple[str, ...] | None = None,
                         levels: tuple[str, ...] | None = None,
                         blind: bool | None = None) -> Subscription | Message:
-        """Change the channel's question filters or blind mode (leads only)."""
-        if not await self.is_lead(actor):
-            return NOT_A_LEAD
+        """Change the channel's question filters or blind mode (its leads)."""
+        if refused := await self.rights.channel(actor, channel):
+            return refused
         existing = await self.get(channel)
         if existing is None:
             return reply("No daily question here yet",
@@ -100,6 +97,38 @@ class SubscriptionService:
                           blind=existing.blind if blind is None else blind)
         async with self.db.transaction() as conn:
             return await Subscriptions(conn).save(changed, self.clock.now())
+
+
+    async def give(self, actor: Actor, channel: ChannelRef, person: Actor, *,
+                   to: bool) -> Message:
+        """An admin gives (or takes back) the running of this channel's daily question."""
+        if refused := await self.rights.admin(actor):
+            return refused
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            people = People(conn)
+            if to:
+                me = await people.upsert(actor.platform, actor.workspace, actor.user_id,
+                                         actor.display_name, now)
+                them = await people.upsert(person.platform, person.workspace, person.user_id,
+                                           person.display_name, now)
+                done = await Leads(conn).give_channel(channel, them.id, me.id, now)
+            else:
+                found = await people.find(person.platform, person.workspace, person.user_id)
+                done = found is not None and await Leads(conn).take_channel(channel, found.id)
+        name = person.display_name
+        if not done:
+            return reply("Nothing changed", f"{name} already leads this channel." if to else
+                         f"{name} does not lead this channel.")
+        if to:
+            return reply("Channel lead appointed", f"{name} now runs this channel's daily "
+                         "question: schedule, filters and blind mode.")
+        return reply("Channel lead removed", f"{name} no longer runs this channel's daily "
+                     "question.")
+
+    async def leads(self, channel: ChannelRef) -> list[str]:
+        async with self.db.reading() as conn:
+            return [p.display_name for p in await Leads(conn).of_channel(channel)]
 
 
 def describe(sub: Subscription, now: datetime) -> Message:

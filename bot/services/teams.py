@@ -1,8 +1,8 @@
-"""Teams and leads.
+"""Teams and their leads.
 
-Who is a lead: a workspace admin (the adapter says so on the Actor) or a person appointed
-lead of a team. Any lead may create a team (and leads it); a team is changed by admins and
-its own leads. Every refusal changes nothing.
+Admins create, rename and delete teams and appoint their leads; a team's leads manage its
+members. Who may do which is decided in ``bot.services.rights``; every refusal changes
+nothing.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from bot.adapters.base import Actor, Message, Section, reply
 from bot.clock import Clock
 from bot.domain.parsing import InputError
 from bot.domain.rounds import Person
+from bot.services.rights import Rights
 from bot.storage.db import Database
+from bot.storage.leads import Leads
 from bot.storage.repositories import People, TeamRow, Teams
 
-NOT_A_LEAD = reply("Only a lead can do that",
-                   "Teams, schedules and points are changed by workspace admins and appointed "
-                   "leads. Nothing was changed.")
 MAX_TEAM_NAME = 40
 
 
@@ -53,18 +52,10 @@ def check_team_name(name: str) -> str:
 
 
 class TeamService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, rights: Rights | None = None) -> None:
         self.db, self.clock = db, clock
+        self.rights = rights or Rights(db)
         self.directories: dict[str, GroupDirectory] = {}
-
-    async def is_lead(self, actor: Actor, team: TeamRow | None = None) -> bool:
-        if actor.is_admin:
-            return True
-        async with self.db.reading() as conn:
-            person = await People(conn).find(actor.platform, actor.workspace, actor.user_id)
-            if person is None:
-                return False
-            return await Teams(conn).leads_team(person.id, team.id if team else None)
 
     async def find_person(self, actor: Actor, token: str) -> Actor | None:
         """A person named in a command: a platform mention (<@U123>) or a known display name
@@ -98,7 +89,7 @@ class TeamService:
         async with self.db.reading() as conn:
             rows = await Teams(conn).all(actor.platform, actor.workspace)
         if not rows:
-            return reply("No teams yet", "A lead can create one with /team create NAME.")
+            return reply("No teams yet", "An admin can create one with /team create NAME.")
         lines = []
         for row in rows:
             team = await self.load(row)
@@ -109,32 +100,31 @@ class TeamService:
 
     async def create(self, actor: Actor, name: str) -> Message:
         name = check_team_name(name)
-        if not await self.is_lead(actor):
-            return NOT_A_LEAD
+        if refused := await self.rights.admin(actor):
+            return refused
         now = self.clock.now()
         async with self.db.transaction() as conn:
             team = await Teams(conn).create(actor.platform, actor.workspace, name, now)
             if team is None:
                 return reply("That team exists", f"There is already a team called {name}.")
-            me = await People(conn).upsert(actor.platform, actor.workspace, actor.user_id,
-                                           actor.display_name, now)
-            await Teams(conn).appoint(team.id, me.id, me.id, now)
         return reply(f"Team {name} created",
-                     f"You lead it. Add people with /team add {name} NAME...")
+                     f"Add people with /team add {name} PERSON... and give it a lead with "
+                     f"/team lead {name} PERSON.")
 
-    async def _guard(self, actor: Actor, name: str) -> TeamRow | Message:
+    async def _guard(self, actor: Actor, name: str, *, admin: bool) -> TeamRow | Message:
+        """The named team if ``actor`` may change it (admins; its leads unless ``admin``)."""
+        if admin and (refused := await self.rights.admin(actor)):
+            return refused
         team = await self.find(actor, name)
         if team is None:
-            if not await self.is_lead(actor):
-                return NOT_A_LEAD
             return reply(f"No team called {name[:40]}", "See /team list.")
-        if not await self.is_lead(actor, team):
-            return NOT_A_LEAD
+        if not admin and (refused := await self.rights.team(actor, team)):
+            return refused
         return team
 
     async def rename(self, actor: Actor, name: str, new_name: str) -> Message:
         new_name = check_team_name(new_name)
-        team = await self._guard(actor, name)
+        team = await self._guard(actor, name, admin=True)
         if isinstance(team, Message):
             return team
         async with self.db.transaction() as conn:
@@ -143,7 +133,7 @@ class TeamService:
         return reply("Team renamed", f"{team.name} is now {new_name}.")
 
     async def delete(self, actor: Actor, name: str) -> Message:
-        team = await self._guard(actor, name)
+        team = await self._guard(actor, name, admin=True)
         if isinstance(team, Message):
             return team
         async with self.db.transaction() as conn:
@@ -154,7 +144,7 @@ class TeamService:
                              add: bool) -> Message:
         if not people:
             raise InputError("Name at least one person.")
-        team = await self._guard(actor, name)
+        team = await self._guard(actor, name, admin=False)
         if isinstance(team, Message):
             return team
         now = self.clock.now()
@@ -174,7 +164,7 @@ class TeamService:
         return reply("Team updated", f"{', '.join(changed)} {verb} {team.name}.")
 
     async def appoint(self, actor: Actor, name: str, person: Actor) -> Message:
-        team = await self._guard(actor, name)
+        team = await self._guard(actor, name, admin=True)
         if isinstance(team, Message):
             return team
         now = self.clock.now()
@@ -187,8 +177,20 @@ class TeamService:
             await Teams(conn).add_member(team.id, p.id)
         return reply("Lead appointed", f"{p.display_name} now leads {team.name}.")
 
+    async def unappoint(self, actor: Actor, name: str, person: Actor) -> Message:
+        team = await self._guard(actor, name, admin=True)
+        if isinstance(team, Message):
+            return team
+        async with self.db.transaction() as conn:
+            p = await People(conn).find(person.platform, person.workspace, person.user_id)
+            done = p is not None and await Leads(conn).take_team(team.id, p.id)
+        if not done:
+            return reply("Nothing changed", f"{person.display_name} does not lead {team.name}.")
+        return reply("Lead removed", f"{person.display_name} no longer leads {team.name}; "
+                     "they stay a member.")
+
     async def follow(self, actor: Actor, name: str, group_id: str | None) -> Message:
-        team = await self._guard(actor, name)
+        team = await self._guard(actor, name, admin=True)
         if isinstance(team, Message):
             return team
         async with self.db.transaction() as conn:

@@ -98,10 +98,11 @@ async def test_member_without_manage_server_is_refused_and_nothing_changes(
         await env.run("schedule", "set 09:00 UTC", by=OWNER_ID)
         before = dump(settings.db.as_posix())
         for text in ("set 10:00 Asia/Tokyo", "stop", "blind on", "topics sample"):
-            assert "Only a lead can do that" in await env.run("schedule", text, by=21)
+            assert "Only this channel's leads can do that" in await env.run("schedule", text,
+                                                                            by=21)
         assert dump(settings.db.as_posix()) == before
         assert "/schedule set HH:MM" in await env.run("schedule", "frobnicate", by=OWNER_ID)
-        assert "Only a lead" in await env.run("team", "create rogue", by=21)
+        assert "Only a workspace admin" in await env.run("team", "create rogue", by=21)
 
 
 async def test_quiz_autocomplete_known_and_unknown_topic(

@@ -147,7 +147,7 @@ async def test_non_lead_quizadmin_is_refused_and_changes_nothing(
                                   "topics sample"], start=2):
             await env.command("/quizadmin", text, user="U1")
             res = await env.last_response(n)
-            assert "Only a lead can do that" in res["text"]
+            assert "Only this channel's leads can do that" in res["text"]
         assert dump(settings.db.as_posix()) == before
         await env.command("/quizadmin", "frobnicate", user="UADMIN")
         assert "/quizadmin schedule HH:MM" in (await env.last_response(6))["text"]

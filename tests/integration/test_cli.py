@@ -194,7 +194,7 @@ def test_scripted_lead_day(tmp_path: Path) -> None:
     out = res.stdout
     assert "Team backend created" in out and "bob, carol added to backend" in out
     assert out.count("✓ answer recorded") == 2
-    assert "Only a lead can do that" in out           # bob may not create teams
+    assert "Only a workspace admin can do that" in out  # bob may not create teams
     reveal = out[out.index("Reveal: daily question"):]
     assert re.search(r"1\. alice: \+\d+ pts?, covered", reveal)
     assert "reads like a list of keywords" in reveal  # bob's keyword dump

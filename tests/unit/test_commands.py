@@ -99,7 +99,7 @@ async def test_non_lead_cannot_subscribe_and_nothing_changes(core: Core) -> None
     before = dump(core.settings.db.as_posix())
     for cmd, args in [("subscribe", "10:00 Asia/Tokyo"), ("unsubscribe", "")]:
         res = await core.commands.run(ALICE, cmd, args)
-        assert "Only a lead" in res.message.text()
+        assert res.message.refused and "Only this channel's leads" in res.message.text()
     assert dump(core.settings.db.as_posix()) == before
 
 

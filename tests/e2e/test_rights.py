@@ -1,0 +1,102 @@
+"""The permission matrix through the real Slack and Discord adapters: every lead command,
+spelled as each platform spells it, run by an admin, a lead of the team, a lead of another
+team, a channel lead and a member (see tests/rights_matrix.py)."""
+
+from __future__ import annotations
+
+from bot.adapters.base import Actor
+from bot.bank import QuestionBank
+from bot.clock import FixedClock
+from bot.config import Settings
+from bot.domain.subscriptions import ChannelRef
+from tests.e2e.discord_helpers import discord_env
+from tests.e2e.slack_helpers import slack_env
+from tests.fakes.discord import CHANNEL_ID, GUILD_ID, OWNER_ID
+from tests.fakes.slack import TEAM, FakeSlack
+from tests.rights_matrix import LEAD_COMMANDS, Cast, build_scenario, cells, dump, walk
+
+#: lead commands, and what everyone may read on the same platform commands
+KEYS = [*LEAD_COMMANDS, "schedule", "results", "team list", "team show"]
+#: the daily-question commands, as /quizadmin (Slack) and /schedule (Discord) spell them
+SCHEDULE_WORDS = {"subscribe": "schedule", "unsubscribe": "stop", "schedule": "show",
+                  "award": "award", "correct": "correct", "results": "results"}
+
+
+SLACK_USERS = {"admin": ("UADMIN", "lead"), "own-team lead": ("U4", "dana"),
+               "other-team lead": ("U5", "erin"), "channel lead": ("U6", "frank"),
+               "member": ("U3", "carol"), "bob": ("U2", "bob")}
+DISCORD_IDS = {"admin": OWNER_ID, "own-team lead": 24, "other-team lead": 25,
+               "channel lead": 26, "member": 23, "bob": 22}
+
+
+def slack_cast(fake: FakeSlack) -> Cast:
+    for uid, name in SLACK_USERS.values():
+        if uid not in fake.users:
+            fake.add_user(uid, name)
+    return Cast({role: Actor("slack", TEAM, uid, name, is_admin=role == "admin")
+                 for role, (uid, name) in SLACK_USERS.items()},
+                ChannelRef("slack", TEAM, "C1"), lambda a: f"<@{a.user_id}>")
+
+
+def discord_cast() -> Cast:
+    return Cast({role: Actor("discord", str(GUILD_ID), str(uid), f"user{uid}",
+                             is_admin=role == "admin") for role, uid in DISCORD_IDS.items()},
+                ChannelRef("discord", str(GUILD_ID), str(CHANNEL_ID)),
+                lambda a: f"<@{a.user_id}>")
+
+
+def spelled(key: str, args: str, *, team: str, admin: str, schedule_set: str) -> tuple[str, str]:
+    name, _, action = key.partition(" ")
+    if name == "team":
+        return team, f"{action} {args}".strip()
+    if name == "channel":
+        return admin, f"{action} {args}".strip()
+    word = schedule_set if name == "subscribe" else SCHEDULE_WORDS[name]
+    return admin, f"{word} {args}".strip()
+
+
+async def test_slack_matrix(settings: Settings, clock: FixedClock,
+                            sample_bank: QuestionBank) -> None:
+    async with slack_env(settings, clock, sample_bank) as env:
+        cast = slack_cast(env.fake)
+        await build_scenario(env.core, cast, clock)
+        users = SLACK_USERS
+
+        async def run(role: str, key: str, args: str) -> str:
+            command, text = spelled(key, args, team="/quizteam", admin="/quizadmin",
+                                    schedule_set="schedule")
+            seen = len(env.fake.responses)
+            await env.command(command, text, user=users[role][0])
+            return str((await env.last_response(seen + 1))["text"])
+
+        assert await walk(settings.db, cast, run, KEYS) == len(cells(KEYS))
+
+
+async def test_discord_matrix(settings: Settings, clock: FixedClock,
+                              sample_bank: QuestionBank) -> None:
+    async with discord_env(settings, clock, sample_bank) as env:
+        cast, ids = discord_cast(), DISCORD_IDS
+        await build_scenario(env.core, cast, clock)
+
+        async def run(role: str, key: str, args: str) -> str:
+            command, text = spelled(key, args, team="team", admin="schedule",
+                                    schedule_set="set")
+            return await env.run(command.lstrip("/"), text, by=ids[role])
+
+        assert await walk(settings.db, cast, run, KEYS) == len(cells(KEYS))
+
+
+async def test_a_demoted_slack_admin_loses_rights_within_seconds(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+    async with slack_env(settings, clock, sample_bank) as env:
+        now = [1000.0]
+        env.adapter.monotonic = lambda: now[0]
+        env.fake.add_user("U7", "gina", admin=True)
+        await env.command("/quizteam", "create first", user="U7")
+        assert "Team first created" in (await env.last_response(1))["text"]
+        env.fake.users["U7"]["is_admin"] = False      # demoted in Slack's admin settings
+        now[0] += 6
+        before = dump(settings.db.as_posix())
+        await env.command("/quizteam", "create second", user="U7")
+        assert "Only a workspace admin" in (await env.last_response(2))["text"]
+        assert dump(settings.db.as_posix()) == before

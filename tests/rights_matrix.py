@@ -1,0 +1,151 @@
+"""The permission matrix as a scenario every adapter's tests walk.
+
+One workspace, one channel with a revealed round that bob answered, two teams, and five
+people, one per role. Each cell runs one command as one role: an allowed cell must not be
+refused; a refused cell must be refused with the database exactly as it was. After an
+allowed cell the database is put back, so every cell starts from the same state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.adapters.base import Actor, IncomingMessage
+from bot.app import Core
+from bot.clock import FixedClock
+from bot.domain.subscriptions import ChannelRef
+from bot.services.commands import CommandContext
+from bot.services.rights import (
+    ADMINS_ONLY,
+    MATRIX,
+    NOT_CHANNEL_LEAD,
+    NOT_MEMBERS_LEAD,
+    NOT_TEAM_LEAD,
+    OWN_POINTS,
+    Power,
+)
+
+ROLES = ("admin", "own-team lead", "other-team lead", "channel lead", "member")
+ALLOWED: dict[Power, set[str]] = {
+    Power.EVERYONE: set(ROLES),
+    Power.TEAM_LEAD: {"admin", "own-team lead"},
+    Power.MEMBERS_LEAD: {"admin", "own-team lead"},
+    Power.CHANNEL_LEAD: {"admin", "channel lead"},
+    Power.ADMIN: {"admin"},
+}
+#: the arguments each matrix row is run with; {role} is that person's mention on the platform
+#: (spaces and dashes in a role read as underscores)
+ARGS: dict[str, str] = {
+    "help": "", "topics": "", "quiz": "sample", "leaderboard": "all", "stats": "",
+    "results": "", "schedule": "", "vote": "{bob}",
+    "team list": "", "team show": "backend",
+    "team add": "backend {member}", "team remove": "backend {bob}",
+    "team report": "backend", "team export": "backend",
+    "award": "{bob} 5 a clear answer", "correct": "{bob} 3 recounted",
+    "subscribe": "10:00 Asia/Tokyo", "unsubscribe": "",
+    "channel topics": "all", "channel levels": "all", "channel blind": "on",
+    "team create": "rogue", "team rename": "backend platform", "team delete": "backend",
+    "team lead": "backend {member}", "team unlead": "backend {own_team_lead}",
+    "team follow": "backend G1", "team unfollow": "backend",
+    "channel lead": "{member}", "channel unlead": "{channel_lead}",
+}
+REFUSALS = tuple(m.title for m in (ADMINS_ONLY, NOT_TEAM_LEAD, NOT_CHANNEL_LEAD,
+                                   NOT_MEMBERS_LEAD, OWN_POINTS))
+FAILURES = ("I could not read that", "Something went wrong", "Unknown command")
+LEAD_COMMANDS = [k for k, power in MATRIX.items() if power is not Power.EVERYONE]
+
+
+def cells(keys: list[str] | None = None) -> list[tuple[str, str]]:
+    return [(key, role) for key in (keys or list(MATRIX)) for role in ROLES]
+
+
+@dataclass
+class Cast:
+    """The scenario's people as one platform knows them (role -> actor; "bob" too)."""
+
+    actors: dict[str, Actor]
+    channel: ChannelRef
+    mention: Callable[[Actor], str]
+
+    def args(self, key: str) -> str:
+        return ARGS[key].format(**{k.replace("-", "_").replace(" ", "_"): self.mention(a)
+                                   for k, a in self.actors.items()})
+
+    async def resolve(self, token: str) -> Actor | None:
+        return next((a for a in self.actors.values() if self.mention(a) == token), None)
+
+
+async def build_scenario(core: Core, cast: Cast, clock: FixedClock, *,
+                         answer_id: str = "990001") -> None:
+    """Set the scene through the core as the admin would, then reveal bob's round."""
+    admin = CommandContext(cast.actors["admin"], cast.channel, "general", cast.resolve)
+    m = {role: cast.mention(a) for role, a in cast.actors.items()}
+    for p in cast.actors.values():   # everyone has taken part once (names are known)
+        await core.practice.start(p, "sample")
+    clock.set(datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
+    for name, args in [("subscribe", "09:00 UTC"), ("team", "create backend"),
+                       ("team", "create frontend"), ("team", f"add backend {m['bob']}"),
+                       ("team", f"lead backend {m['own-team lead']}"),
+                       ("team", f"lead frontend {m['other-team lead']}"),
+                       ("channel", f"lead {m['channel lead']}")]:
+        result = await core.commands.run(admin, name, args)
+        assert not result.message.refused and "could not" not in result.message.title, \
+            (name, args, result.message.text())
+    sub = await core.subscriptions.get(cast.channel)
+    assert sub is not None
+    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
+    rnd = await core.rounds.post_due(sub.id)
+    assert rnd is not None and rnd.thread_id
+    bob = cast.actors["bob"]
+    stored = await core.rounds.record_answer(IncomingMessage(
+        bob, cast.channel, "Attention weighs every token against every other token.",
+        answer_id, thread_id=rnd.thread_id, event_id="ev-bob-1"))
+    assert stored.outcome.value == "recorded", stored
+    clock.set(datetime(2026, 11, 22, 17, 30, tzinfo=UTC))
+    await core.rounds.sweep()
+
+
+def dump(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as conn:
+        rows: list[tuple[object, ...]] = []
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"
+                                     " AND name NOT LIKE 'sqlite_%' ORDER BY name"):
+            rows.extend((table, *r) for r in conn.execute(f"SELECT * FROM {table}"))
+        return rows
+
+
+def copy_db(source: Path, target: Path) -> None:
+    """SQLite's online backup, so the live connection sees the restored pages."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+Runner = Callable[[str, str, str], Awaitable[str]]
+
+
+async def walk(db: Path, cast: Cast, run: Runner, keys: list[str] | None = None) -> int:
+    """Run every cell; returns how many ran. ``run(role, key, args)`` gives the reply."""
+    saved = db.with_name("scenario.db")
+    copy_db(db, saved)
+    ran = 0
+    for key, role in cells(keys):
+        before = dump(db)
+        text = await run(role, key, cast.args(key))
+        ran += 1
+        refused = any(title in text for title in REFUSALS)
+        if role in ALLOWED[MATRIX[key]]:
+            assert not refused, f"{role} was refused {key}: {text}"
+            assert not any(f in text for f in FAILURES), f"{role} {key}: {text}"
+            copy_db(saved, db)
+        else:
+            assert refused, f"{role} may not {key}, yet got: {text}"
+            assert dump(db) == before, f"{role} {key} was refused but changed the database"
+    return ran
