@@ -44,6 +44,14 @@ def _period(word: str) -> Period:
         raise InputError(f"'{word[:30]}' is not a period; use week, month or all.") from None
 
 
+def _whole_number(word: str, what: str) -> int:
+    """A signed whole number in ASCII digits (``int`` also takes other scripts' digits and
+    ``str.isdigit`` takes superscripts ``int`` refuses; neither belongs in a command)."""
+    digits = word.removeprefix("-").removeprefix("+") if word[:1] in "+-" else word
+    if not digits or not digits.isascii() or not digits.isdigit() or len(digits) > 9:
+        raise InputError(f"'{word[:30]}' is not a whole number of {what}.")
+    return int(word)
+
 HELP = {
     "help": "/help: this list",
     "quiz": "/quiz [topic]: a practice question just for you, graded at once "
@@ -146,6 +154,14 @@ class Commands:
                 await ledger.end(platform, request, done=False)
             return CommandResult(reply("Something went wrong on my side",
                                        "Nothing was changed. Please try again in a minute."))
+        except Exception:
+            # A bug, not bad input: the person still gets an answer, the log the traceback.
+            log.exception("/%s failed", name)
+            if ledger is not None:
+                await ledger.end(platform, request, done=False)
+            return CommandResult(reply("Something went wrong on my side",
+                                       "It is logged for the bot's operator. Please try "
+                                       "again later."))
         return result
 
     def help_text(self) -> str:
@@ -220,10 +236,7 @@ class Commands:
         words = args.split()
         if len(words) < 3:
             raise InputError("Give a person, a number of points and a reason.")
-        try:
-            points = int(words[1])
-        except ValueError:
-            raise InputError(f"'{words[1]}' is not a whole number of points.") from None
+        points = _whole_number(words[1], "points")
         person = await self._person(ctx, words[0])
         if refused := await self.teams.rights.points_of(ctx.actor, person):
             return CommandResult(refused)
@@ -322,8 +335,8 @@ class Commands:
         if action in ("report", "export"):
             period, quiet = Period.WEEK, 7
             for word in rest:
-                if word.isdigit():
-                    quiet = max(1, min(int(word), 365))
+                if word[:1] in "0123456789":
+                    quiet = max(1, min(_whole_number(word, "quiet days"), 365))
                 else:
                     period = _period(word)
             if action == "report":
