@@ -46,9 +46,6 @@ TOTALS_KEY = "totals.timezone"
 
 log = logging.getLogger(__name__)
 
-CONSOLE_HELP = ("/advance DURATION: console only, move the clock (e.g. /advance 9h) and run "
-                "what fell due", "/as NAME: console only, switch who is typing")
-
 
 @dataclass
 class Core:
@@ -239,7 +236,6 @@ async def run_console(settings: Settings, user: str | None) -> int:
     core = await build(settings, clock=clock)
     try:
         console = ConsoleAdapter(core.rounds, core.commands, clock, user=user)
-        core.commands.extra_help = CONSOLE_HELP
         core.platforms.register(console)
         await core.first_start(CHANNEL, CHANNEL_NAME, console.actor)
         await core.start()

@@ -18,6 +18,7 @@ from bot.adapters.base import Actor, IncomingMessage
 from bot.app import Core
 from bot.clock import FixedClock
 from bot.domain.subscriptions import ChannelRef
+from bot.services.catalogue import CATALOGUE, GROUPS, named_commands
 from bot.services.commands import CommandContext
 from bot.services.rights import (
     ADMINS_ONLY,
@@ -46,7 +47,7 @@ ARGS: dict[str, str] = {
     "team add": "backend {member}", "team remove": "backend {bob}",
     "team report": "backend", "team export": "backend",
     "award": "{bob} 5 a clear answer", "correct": "{bob} 3 recounted",
-    "subscribe": "10:00 Asia/Tokyo", "unsubscribe": "",
+    "subscribe": "10:00 Asia/Tokyo", "unsubscribe": "", "post": "",
     "channel topics": "all", "channel levels": "all", "channel blind": "on",
     "team create": "rogue", "team rename": "backend platform", "team delete": "backend",
     "team lead": "backend {member}", "team unlead": "backend {own_team_lead}",
@@ -149,3 +150,18 @@ async def walk(db: Path, cast: Cast, run: Runner, keys: list[str] | None = None)
             assert refused, f"{role} may not {key}, yet got: {text}"
             assert dump(db) == before, f"{role} {key} was refused but changed the database"
     return ran
+
+
+def unknown_commands(text: str, platform: str) -> set[str]:
+    """Commands named in ``text`` that ``platform`` does not have."""
+    spellings = {s for c in CATALOGUE if (s := c.spelling(platform))}
+    spellings |= set(GROUPS.get(platform, {}).values())
+    standalone = {s for s in spellings if " " not in s}
+    prefixes = {s.split()[0] for s in spellings}
+    bad = set()
+    for token in named_commands(text):
+        first = token.split()[0]
+        if token in spellings or first in standalone or (token == first and first in prefixes):
+            continue
+        bad.add(token)
+    return bad

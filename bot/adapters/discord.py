@@ -40,6 +40,7 @@ from bot.domain.periods import Period
 from bot.domain.questions import Level
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
+from bot.services.catalogue import help_text, route, spelled
 from bot.services.commands import CommandContext, CommandResult
 from bot.services.practice import PracticeQuestion
 from bot.storage.repositories import Meta
@@ -59,15 +60,6 @@ HISTORY_LOOKBACK = 50               # recent messages searched for an earlier po
 CATCH_UP_MESSAGES = 500             # of an open round's thread, read back after an outage
 THREAD_ALREADY_EXISTS = 160004      # "A thread has already been created for this message"
 THREAD_ARCHIVED = 50083             # "Thread is archived"
-SCHEDULE_HELP = """/schedule set HH:MM [Area/City] [8h] [mon-fri]: post a daily question here
-/schedule stop · /schedule show · /schedule results [YYYY-MM-DD]
-/schedule topics a,b|all · /schedule levels intern,engineer|all · /schedule blind on|off
-/schedule award @person POINTS REASON · /schedule correct @person TOTAL REASON
-/schedule lead @person · /schedule unlead @person: who runs this channel (admins)"""
-SCHEDULE_MAP = {"set": "subscribe", "stop": "unsubscribe", "show": "schedule",
-                "topics": "channel", "levels": "channel", "blind": "channel",
-                "lead": "channel", "unlead": "channel",
-                "award": "award", "correct": "correct", "results": "results"}
 #: the bot's permissions: read and post in channels and threads, start and archive threads,
 #: embed, react (acknowledgements)
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True,
@@ -138,6 +130,7 @@ def _size(embed: discord.Embed) -> int:
 
 def to_embeds(message: Message) -> list[discord.Embed]:
     """A neutral Message as embeds, each within Discord's field and embed limits."""
+    message = spelled(message, PLATFORM)
     embeds = [discord.Embed(title=message.title[:256] or None, color=COLOR)]
     for section in message.sections:
         for i, chunk in enumerate(split_text(section.body, FIELD_LIMIT) or ["\u200b"]):
@@ -592,6 +585,16 @@ class DiscordAdapter:
                                                              args)
         await self.followup(interaction, result.message)
 
+    async def run_routed(self, interaction: discord.Interaction[Any], slash: str, text: str,
+                         group: str) -> None:
+        """A command whose first word picks the action (/team add, /schedule set)."""
+        routed = route(PLATFORM, slash, text)
+        if routed is None:
+            await interaction.response.send_message(help_text(PLATFORM, group),
+                                                     ephemeral=True)
+            return
+        await self.run_command(interaction, *routed)
+
     async def quiz(self, interaction: discord.Interaction[Any], topic: str,
                    level: str | None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -668,17 +671,29 @@ def build_commands(adapter: DiscordAdapter) -> None:
                                    "| report NAME month | follow NAME @role")
     async def team(interaction: discord.Interaction[Any], command: str = "help") -> None:
         text = re.sub(r"<@&([0-9]+)>", r"\1", command)  # a role mention -> its id
-        await adapter.run_command(interaction, "team", text)
+        await adapter.run_routed(interaction, "/team", text, "team")
 
     @tree.command(name="schedule",
                   description="This channel's daily question: time, filters, blind mode (leads)")
-    @app_commands.describe(command="set 09:00 Europe/Paris 8h mon-fri | stop | show | "
+    @app_commands.describe(command="set 09:00 Europe/Paris 8h mon-fri | stop | show | post | "
                                    "topics a,b | levels ... | blind on | award/correct")
     async def schedule(interaction: discord.Interaction[Any], command: str = "show") -> None:
-        sub, _, rest = command.strip().partition(" ")
-        target = SCHEDULE_MAP.get(sub.lower())
-        if target is None:
-            await interaction.response.send_message(SCHEDULE_HELP, ephemeral=True)
-            return
-        await adapter.run_command(interaction, target,
-                                  command.strip() if target == "channel" else rest)
+        await adapter.run_routed(interaction, "/schedule", command, "channel")
+
+    @tree.command(name="results", description="Everyone's result for a revealed round")
+    @app_commands.describe(day="YYYY-MM-DD (leave empty for the latest)")
+    async def results(interaction: discord.Interaction[Any], day: str = "") -> None:
+        await adapter.run_command(interaction, "results", day)
+
+    @tree.command(name="vote", description="+1 for an answer you learned from (3 per round)")
+    @app_commands.describe(person="whose answer: @mention or name")
+    async def vote(interaction: discord.Interaction[Any], person: str) -> None:
+        await adapter.run_command(interaction, "vote", person)
+
+    @tree.command(name="topics", description="The topics of the question bank")
+    async def topics(interaction: discord.Interaction[Any]) -> None:
+        await adapter.run_command(interaction, "topics")
+
+    @tree.command(name="help", description="What quizbot can do, and who may do it")
+    async def help(interaction: discord.Interaction[Any]) -> None:
+        await adapter.run_command(interaction, "help")

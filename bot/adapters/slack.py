@@ -48,6 +48,7 @@ from bot.adapters.base import (
 from bot.domain.periods import Period
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
+from bot.services.catalogue import help_text, route, slash_commands, spelled
 from bot.services.commands import CommandContext, CommandResult
 from bot.services.practice import PracticeQuestion
 
@@ -60,7 +61,7 @@ PLATFORM = "slack"
 REACTIONS = {AnswerOutcome.RECORDED: "white_check_mark", AnswerOutcome.REPLACED: "pencil2",
              AnswerOutcome.LATE: "hourglass", AnswerOutcome.DUPLICATE: "white_check_mark"}
 VOTE_REACTIONS = {"+1", "thumbsup", "star", "clap", "raised_hands", "heart", "fire", "bulb"}
-COMMANDS = ("/quiz", "/leaderboard", "/quizstats", "/quizteam", "/quizadmin")
+COMMANDS = tuple(slash_commands(PLATFORM))
 #: bot events subscribed in deploy/slack-manifest.yml, and the handler each one feeds
 EVENTS = ("app_home_opened", "message.channels", "message.groups", "reaction_added")
 #: every bot scope the code needs, and why (deploy/slack-manifest.yml must match exactly)
@@ -75,17 +76,6 @@ SCOPES = {
     "usergroups:read": "usergroups.users.list: teams that follow a user group",
     "commands": "the five slash commands",
 }
-ADMIN_HELP = """/quizadmin schedule HH:MM [Area/City] [8h] [mon-fri]: post a daily question here
-/quizadmin stop: stop the daily question here
-/quizadmin show: this channel's schedule
-/quizadmin topics a,b|all · /quizadmin levels intern,engineer|all · /quizadmin blind on|off
-/quizadmin award @person POINTS REASON · /quizadmin correct @person TOTAL REASON
-/quizadmin results [YYYY-MM-DD]
-/quizadmin lead @person · /quizadmin unlead @person: who runs this channel (admins)"""
-ADMIN_MAP = {"schedule": "subscribe", "stop": "unsubscribe", "show": "schedule",
-             "topics": "channel", "levels": "channel", "blind": "channel", "award": "award",
-             "correct": "correct", "results": "results", "lead": "channel",
-             "unlead": "channel"}
 METADATA_EVENT = "quizbot_post"
 #: message subtypes that carry a person's words: plain, "also send to channel", with a file
 ANSWER_SUBTYPES = {None, "message_changed", "thread_broadcast", "file_share"}
@@ -113,6 +103,7 @@ def mrkdwn(text: str) -> str:
 
 def to_blocks(message: Message) -> list[dict[str, Any]]:
     """A neutral Message as Block Kit, within Slack's block and text limits."""
+    message = spelled(message, PLATFORM)
     blocks: list[dict[str, Any]] = []
     if message.title:
         blocks.append({"type": "header",
@@ -143,7 +134,7 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
     room = MAX_BLOCKS - len(tail)
     if len(blocks) > room:
         note = {"type": "context", "elements": [{"type": "mrkdwn", "text": (
-            "_(shortened to fit Slack; /quizadmin results shows everything)_")}]}
+            "_(shortened to fit Slack; /quiz results shows everything)_")}]}
         blocks = [*blocks[: room - 1], note]
     out = blocks + tail
     if message.key and out:  # history always returns blocks: the key finds the post again
@@ -156,6 +147,7 @@ def _block_key(key: str) -> str:
 
 
 def fallback_text(message: Message) -> str:
+    message = spelled(message, PLATFORM)
     mentions = " ".join(f"<@{u}>" for u in message.mentions)
     text = mrkdwn(message.text())
     return (f"{mentions} {text}" if mentions else text)[:3000]
@@ -495,11 +487,17 @@ class SlackAdapter:
                           respond: Any) -> None:
         await ack()
         team, user = _team_of(body), command.get("user_id", "")
-        name, text = command.get("command", "").lstrip("/"), command.get("text", "")
+        slash, text = command.get("command", ""), command.get("text", "")
         text = _SUBTEAM.sub(lambda m: m.group(1), text)
+        routed = route(PLATFORM, slash, text)
+        if routed is None:  # /quizadmin or /quizteam without a known word: its commands
+            group = "team" if slash == "/quizteam" else "channel"
+            await respond(text=mrkdwn(help_text(PLATFORM, group)), response_type="ephemeral")
+            return
+        name, args = routed
         trigger = str(body.get("trigger_id") or "")
         form = None
-        if name == "quiz" and text.strip().lower() != "help":
+        if name == "quiz":
             form = await self._open_form(trigger, respond)  # before anything slow
             if form is None:
                 return
@@ -508,20 +506,10 @@ class SlackAdapter:
         ctx = CommandContext(me, channel, command.get("channel_name", ""),
                              lambda token: self._resolve(team, token),
                              request_id=trigger or None)
-        if name == "quiz":
-            await self._quiz(ctx, text, form, respond)
+        if form is not None:
+            await self._quiz(ctx, args, form, respond)
             return
-        if name == "quizadmin":
-            sub, _, rest = text.strip().partition(" ")
-            target = ADMIN_MAP.get(sub.lower())
-            if target is None:
-                await respond(text=ADMIN_HELP, response_type="ephemeral")
-                return
-            text = f"{sub} {rest}" if target == "channel" else rest
-            name = target
-        else:
-            name = {"quizstats": "stats", "quizteam": "team"}.get(name, name)
-        result = await self.core.commands.run(ctx, name, text)
+        result = await self.core.commands.run(ctx, name, args)
         await self._respond(respond, result)
 
     async def _respond(self, respond: Any, result: CommandResult) -> None:
@@ -541,13 +529,8 @@ class SlackAdapter:
         view: dict[str, Any] = resp.get("view") or {}
         return view
 
-    async def _quiz(self, ctx: CommandContext, text: str, form: dict[str, Any] | None,
+    async def _quiz(self, ctx: CommandContext, text: str, form: dict[str, Any],
                     respond: Any) -> None:
-        if form is None:  # /quiz help
-            await respond(text="/quiz [topic]: a practice question in a private form, graded "
-                          "at once. /quiz with no topic picks one of your weakest topics.",
-                          response_type="ephemeral")
-            return
         result = await self.core.commands.run(ctx, "quiz", text)
         practice = result.practice
         if isinstance(practice, PracticeQuestion):
@@ -633,6 +616,7 @@ def _loading_modal() -> dict[str, Any]:
 
 
 def _notice_modal(message: Message) -> dict[str, Any]:
+    message = spelled(message, PLATFORM)
     blocks = [b for b in to_blocks(message) if b["type"] in ("section", "context")][:20]
     return {"type": "modal", "callback_id": "quiz_notice",
             "title": {"type": "plain_text", "text": (message.title or "quizbot")[:24]},

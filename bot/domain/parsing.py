@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from zoneinfo import available_timezones
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(r"(\d+)\s*([dhm])")
@@ -78,14 +79,26 @@ def parse_days(text: str) -> tuple[str, ...]:
 
 
 def parse_timezone(text: str) -> str:
+    """An IANA zone in any case ("europe/paris" is Europe/Paris), or an InputError that
+    suggests only close names."""
     name = text.strip()
     if name.upper() == "UTC":
         return "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        close = sorted(z for z in available_timezones()
-                       if name.lower().split("/")[-1] in z.lower())[:3]
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise InputError(f"'{name}' is not an IANA time zone like Europe/Paris.{hint}") from None
-    return name
+    known = _zones_by_lower()
+    if name.lower() in known:
+        return known[name.lower()]
+    from rapidfuzz import fuzz, process
+
+    close = [known[z] for z, _, _ in process.extract(name.lower(), list(known),
+                                                      scorer=fuzz.ratio, limit=3,
+                                                      score_cutoff=80)]
+    city = name.lower().replace(" ", "_")
+    same_city = [z for z in known.values() if z.lower().rsplit("/", 1)[-1] == city]
+    close = list(dict.fromkeys([*same_city, *close]))[:3]
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise InputError(f"'{name[:40]}' is not an IANA time zone like Europe/Paris.{hint}")
+
+
+@cache
+def _zones_by_lower() -> dict[str, str]:
+    return {z.lower(): z for z in available_timezones() if "/" in z or z == "UTC"}

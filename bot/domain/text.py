@@ -20,3 +20,8 @@ def defuse(text: str) -> str:
 def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the word, singular for exactly one: "1 point", "3 points"."""
+    return f"{n} {word if abs(n) == 1 else plural or word + 's'}"

@@ -25,6 +25,7 @@ from bot.domain.parsing import (
 from bot.domain.periods import Period
 from bot.domain.questions import Level
 from bot.domain.subscriptions import ChannelRef
+from bot.services.catalogue import BY_KEY, help_text, spell, usage
 from bot.services.leaderboard import BoardQuery, LeaderboardService, Scope
 from bot.services.practice import PracticeQuestion, PracticeService, resolve_topic, unknown_topic
 from bot.services.reports import ReportService
@@ -44,6 +45,14 @@ def _period(word: str) -> Period:
         raise InputError(f"'{word[:30]}' is not a period; use week, month or all.") from None
 
 
+def _is_period(word: str) -> bool:
+    try:
+        Period.parse(word)
+    except ValueError:
+        return False
+    return True
+
+
 def _whole_number(word: str, what: str) -> int:
     """A signed whole number in ASCII digits (``int`` also takes other scripts' digits and
     ``str.isdigit`` takes superscripts ``int`` refuses; neither belongs in a command)."""
@@ -52,42 +61,12 @@ def _whole_number(word: str, what: str) -> int:
         raise InputError(f"'{word[:30]}' is not a whole number of {what}.")
     return int(word)
 
-HELP = {
-    "help": "/help: this list",
-    "quiz": "/quiz [topic]: a practice question just for you, graded at once "
-            "(no topic: one of your weakest)",
-    "topics": "/topics: the topics of the question bank",
-    "leaderboard": "/leaderboard [week|month|all] [channel|workspace|practice|team NAME]: "
-                   "standings, with your own rank",
-    "stats": "/stats: your streak, points and coverage by topic",
-    "results": "/results [YYYY-MM-DD]: everyone's result for a revealed round",
-    "vote": "/vote NAME: after a reveal, +1 for an answer you learned from (3 per round)",
-    "schedule": "/schedule: when this channel's daily question is posted",
-    "subscribe": "/subscribe HH:MM [Area/City] [window like 8h] [days like mon-fri]: "
-                 "post a daily question here (the channel's leads)",
-    "unsubscribe": "/unsubscribe: stop the daily question here (the channel's leads)",
-    "channel": "/channel topics a,b|all · /channel levels intern,engineer|all · "
-               "/channel blind on|off: question filters and blind mode (the channel's leads) · "
-               "/channel lead PERSON · /channel unlead PERSON: who runs this channel (admins)",
-    "team": "/team list|show|create|rename|delete|add|remove|lead|unlead|follow|unfollow|report|"
-            "export ...: teams (leads; /team help for details)",
-    "award": "/award NAME POINTS REASON: add or remove points on the last round "
-             "(leads of their team)",
-    "correct": "/correct NAME TOTAL REASON: set someone's total for the last round "
-               "(leads of their team)",
-}
-TEAM_HELP = """/team list · /team show NAME
-/team create NAME · /team rename NAME NEW · /team delete NAME (admins)
-/team add NAME PERSON... · /team remove NAME PERSON... (the team's leads)
-/team lead NAME PERSON · /team unlead NAME PERSON (admins)
-/team follow NAME GROUP · /team unfollow NAME (admins; membership follows a platform group)
-/team report NAME [week|month|all] [quiet-days] · /team export NAME [week|month|all]
-(the team's leads)
-Team names are one word, like ml-platform."""
 MAX_ARGS_CHARS = 200
 #: commands whose effect must happen once per request (votes, points, schedules, teams)
-CHANGES_STATE = frozenset({"vote", "subscribe", "unsubscribe", "channel", "team", "award",
-                           "correct"})
+CHANGES_STATE = frozenset({"vote", "subscribe", "unsubscribe", "post", "channel", "team",
+                           "award", "correct"})
+HELP_SECTIONS = (("play", "Everyone"), ("channel", "This channel's daily question"),
+                 ("team", "Teams"), ("console", "Console only"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +95,11 @@ class Commands:
                  leaderboard: LeaderboardService, subscriptions: SubscriptionService,
                  rounds: RoundService, teams: TeamService, reports: ReportService, *,
                  default_timezone: str = "UTC", default_window: timedelta = timedelta(hours=8),
-                 extra_help: tuple[str, ...] = (), requests: RequestLedger | None = None) -> None:
+                 requests: RequestLedger | None = None) -> None:
         self.bank, self.clock = bank, clock
         self.practice, self.leaderboard, self.subscriptions = practice, leaderboard, subscriptions
         self.rounds, self.teams, self.reports = rounds, teams, reports
         self.default_timezone, self.default_window = default_timezone, default_window
-        self.extra_help = extra_help
         self.requests = requests
 
     async def run(self, ctx: CommandContext, name: str, args: str = "") -> CommandResult:
@@ -132,7 +110,8 @@ class Commands:
                                        f"Keep arguments under {MAX_ARGS_CHARS} characters."))
         handler = getattr(self, f"_cmd_{name}", None)
         if handler is None:
-            return CommandResult(reply(f"Unknown command /{name[:30]}", self.help_text()))
+            return CommandResult(reply(f"Unknown command /{name[:30]}",
+                                       f"{spell('help', ctx.actor.platform)} lists them all."))
         ledger = self.requests if ctx.request_id and name in CHANGES_STATE else None
         platform, request = ctx.actor.platform, ctx.request_id or ""
         try:
@@ -146,8 +125,8 @@ class Commands:
         except InputError as exc:
             if ledger is not None:
                 await ledger.end(platform, request, done=False)
-            usage = HELP.get(name, "")
-            return CommandResult(reply("I could not read that", f"{exc}\nUsage: {usage}"))
+            return CommandResult(reply("I could not read that", f"{exc}\nUsage: "
+                                       f"{self.usage(ctx.actor.platform, name, args)}"))
         except StorageError as exc:
             log.error("/%s failed in storage: %s", name, exc)
             if ledger is not None:
@@ -164,12 +143,23 @@ class Commands:
                                        "again later."))
         return result
 
-    def help_text(self) -> str:
-        return "\n".join([*HELP.values(), *self.extra_help])
+    @staticmethod
+    def usage(platform: str, name: str, args: str) -> str:
+        """The usage line of the command (or /team or /channel action) that was run."""
+        action = args.split(" ", 1)[0].lower()
+        key = f"{name} {action}" if f"{name} {action}" in BY_KEY else name
+        if key in BY_KEY:
+            return usage(key, platform)
+        return help_text(platform, "team" if name == "team" else "channel")
 
     async def _cmd_help(self, ctx: CommandContext, args: str) -> CommandResult:
-        return CommandResult(reply("quizbot commands", self.help_text(),
-                                   "Reply in a daily question's thread to answer it."))
+        platform = ctx.actor.platform
+        sections = tuple(Section(title, text) for group, title in HELP_SECTIONS
+                         if (text := help_text(platform, group)))
+        footer = ("Type plain text to answer the open daily question."
+                  if platform == "console" else
+                  "Reply in a daily question's thread to answer it.")
+        return CommandResult(Message("quizbot commands", sections, footer))
 
     async def _cmd_topics(self, ctx: CommandContext, args: str) -> CommandResult:
         by_level: dict[str, list[str]] = {}
@@ -189,12 +179,24 @@ class Commands:
 
     async def _cmd_leaderboard(self, ctx: CommandContext, args: str) -> CommandResult:
         period, scope, team = Period.WEEK, Scope.CHANNEL, None
+        seen_period = seen_scope = False
         words = args.split()
         while words:
-            word = words.pop(0).lower()
-            if word in ("channel", "workspace", "practice"):
-                scope = Scope(word)
-            elif word == "team":
+            original = words.pop(0)
+            word = original.lower()
+            is_scope = word in ("channel", "workspace", "practice", "team")
+            is_period = not is_scope and _is_period(word)
+            if (is_scope and seen_scope) or (is_period and seen_period):
+                raise InputError(f"'{original[:30]}' is unexpected: give one period and one "
+                                 "board at most.")
+            if not (is_scope or is_period):
+                raise InputError(f"'{original[:30]}' is not a period (week, month, all) or a "
+                                 "board (channel, workspace, practice, team NAME).")
+            if is_period:
+                period, seen_period = Period.parse(word), True
+                continue
+            seen_scope = True
+            if word == "team":
                 if not words:
                     raise InputError("Name the team: /leaderboard team NAME.")
                 name = words.pop(0)
@@ -203,7 +205,7 @@ class Commands:
                     return CommandResult(reply(f"No team called {name[:40]}", "See /team list."))
                 scope = Scope.TEAM
             else:
-                period = _period(word)
+                scope = Scope(word)
         query = BoardQuery(scope, period, team)
         return CommandResult(await self.leaderboard.show(query, ctx.channel, ctx.actor))
 
@@ -293,7 +295,8 @@ class Commands:
         words = args.split()
         action = words.pop(0).lower() if words else "help"
         if action == "help":
-            return CommandResult(reply("Team commands", TEAM_HELP))
+            return CommandResult(reply("Team commands", help_text(ctx.actor.platform, "team"),
+                                       "Team names are one word, like ml-platform."))
         if action == "list":
             return CommandResult(await self.teams.list(ctx.actor))
         if not words:
@@ -342,13 +345,14 @@ class Commands:
             if action == "report":
                 return CommandResult(await self.reports.team_report(a, name, period, quiet))
             return CommandResult(await self.reports.export_csv(a, name, period))
-        raise InputError(f"Unknown team command '{action[:20]}'.\n{TEAM_HELP}")
+        raise InputError(f"Unknown team command '{action[:20]}'.")
 
     async def _cmd_schedule(self, ctx: CommandContext, args: str) -> CommandResult:
         sub = await self.subscriptions.get(ctx.channel)
         if sub is None or not sub.active:
             return CommandResult(reply("No daily question here yet",
-                                       "A lead can start one with " + HELP["subscribe"]))
+                                       "A lead of this channel can start one with "
+                                       "/subscribe HH:MM."))
         return CommandResult(describe(sub, self.clock.now()))
 
     async def _cmd_subscribe(self, ctx: CommandContext, args: str) -> CommandResult:
@@ -375,6 +379,12 @@ class Commands:
         if isinstance(saved, Message):
             return CommandResult(saved)
         return CommandResult(describe(saved, self.clock.now()))
+
+    async def _cmd_post(self, ctx: CommandContext, args: str) -> CommandResult:
+        if args:
+            raise InputError(f"'{args.split()[0][:30]}' is unexpected: /post takes nothing.")
+        return CommandResult(await self.subscriptions.post_today(ctx.actor, ctx.channel,
+                                                                 self.rounds))
 
     async def _cmd_unsubscribe(self, ctx: CommandContext, args: str) -> CommandResult:
         return CommandResult(await self.subscriptions.unsubscribe(ctx.actor, ctx.channel))

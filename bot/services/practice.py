@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.adapters.base import Actor, Message, MessageKind, Section, reply
 from bot.bank import QuestionBank
@@ -36,9 +36,13 @@ def resolve_topic(bank: QuestionBank, text: str) -> tuple[str | None, list[str]]
     for topic in bank.topics.values():
         if wanted in (topic.id, topic.title.lower()):
             return topic.id, []
-    choices = {t.id: f"{t.id} {t.title.lower()}" for t in bank.topics.values()}
-    close = process.extract(wanted, choices, scorer=fuzz.WRatio, limit=3, score_cutoff=55)
-    return None, [key for _, _, key in close]
+    # Plain ratio against the id and the title alone: WRatio's partial matching suggested
+    # topics that merely share a word or a few letters.
+    scores: dict[str, float] = {}
+    for t in bank.topics.values():
+        scores[t.id] = max(fuzz.ratio(wanted, t.id), fuzz.ratio(wanted, t.title.lower()))
+    close = sorted((s, k) for k, s in scores.items() if s >= 75)
+    return None, [k for _, k in sorted(close, key=lambda c: -c[0])[:3]]
 
 
 def unknown_topic(text: str, suggestions: list[str]) -> Message:

@@ -13,7 +13,7 @@ from bot.domain.questions import Question
 from bot.domain.rounds import Round
 from bot.domain.scoring import Standing
 from bot.domain.subscriptions import Subscription
-from bot.domain.text import clip, defuse
+from bot.domain.text import clip, count, defuse
 
 
 def local_time(moment: datetime, tz: str) -> str:
@@ -129,5 +129,5 @@ def standings(title: str, rows: Sequence[Standing], own: Standing | None,
     lines = [f"{s.rank}. {s.display_name}: {s.points}" for s in rows]
     footer = ""
     if own and all(s.person_id != own.person_id for s in rows):
-        footer = f"You: rank {own.rank} with {own.points} points."
+        footer = f"You: rank {own.rank} with {count(own.points, 'point')}."
     return Message(title, (Section("", "\n".join(lines)),), footer)

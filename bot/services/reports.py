@@ -12,6 +12,7 @@ from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.periods import Period, period_range
 from bot.domain.scoring import Board
+from bot.domain.text import count
 from bot.domain.totals import period_key, workspace_scope
 from bot.services.leaderboard import TITLES
 from bot.services.teams import TeamService
@@ -86,7 +87,7 @@ class ReportService:
         for p in sorted(team.members, key=lambda p: (-len(answered[p.id]), p.display_name)):
             rate = len(answered[p.id]) / total if total else 0.0
             lines.append(f"{p.display_name}: {len(answered[p.id])}/{total} rounds "
-                         f"({pct(rate)}), {points.get(p.id, 0)} pts")
+                         f"({pct(rate)}), {count(points.get(p.id, 0), 'point')}")
         by_topic = topic_averages([(self._topic(a["question_id"]), float(a["score"]))
                                    for a in answers if a["score"] is not None and not a["late"]])
         ranked = sorted(by_topic.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -101,7 +102,7 @@ class ReportService:
         ]
         if ranked:
             sections.append(Section("", f"Strongest: {ranked[0][0]}. Weakest: {ranked[-1][0]}."))
-        sections.append(Section(f"Quiet for {quiet_days}+ days",
+        sections.append(Section(f"Quiet for {count(quiet_days, 'day')} or more",
                                 ", ".join(quiet) or "Nobody: everyone answered recently."))
         return Message(f"Team {team.name} report, {TITLES[period]}", tuple(sections),
                        f"/team export {team.name} {period.value} gives the ledger rows as CSV.")

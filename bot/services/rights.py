@@ -58,6 +58,7 @@ MATRIX: dict[str, Power] = {
     "correct": Power.MEMBERS_LEAD,
     "subscribe": Power.CHANNEL_LEAD,
     "unsubscribe": Power.CHANNEL_LEAD,
+    "post": Power.CHANNEL_LEAD,
     "channel topics": Power.CHANNEL_LEAD,
     "channel levels": Power.CHANNEL_LEAD,
     "channel blind": Power.CHANNEL_LEAD,

@@ -5,18 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
+from typing import Protocol
 
 from bot.adapters.base import Actor, Message, reply
 from bot.clock import Clock
 from bot.domain.parsing import WEEKDAYS, format_duration
+from bot.domain.rounds import Round
 from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.services import render
 from bot.services.rights import Rights
 from bot.storage.db import Database
 from bot.storage.leads import Leads
-from bot.storage.repositories import People, Subscriptions
+from bot.storage.repositories import People, Rounds, Subscriptions
 
 Listener = Callable[[Subscription], None]
+
+
+class TodayPoster(Protocol):
+    async def post_now(self, subscription_id: int) -> Round | None: ...
 
 
 def describe_days(days: tuple[str, ...]) -> str:
@@ -125,6 +131,29 @@ class SubscriptionService:
                          "question: schedule, filters and blind mode.")
         return reply("Channel lead removed", f"{name} no longer runs this channel's daily "
                      "question.")
+
+    async def post_today(self, actor: Actor, channel: ChannelRef,
+                         rounds: TodayPoster) -> Message:
+        """A channel lead posts today's question now (say the schedule was set after today's
+        window); nothing happens if today already has one."""
+        if refused := await self.rights.channel(actor, channel):
+            return refused
+        sub = await self.get(channel)
+        if sub is None or not sub.active:
+            return reply("No daily question here yet", "Start one with /subscribe HH:MM.")
+        day = sub.local_date(self.clock.now())
+        async with self.db.reading() as conn:
+            existing = await Rounds(conn).on_date(sub.id, day)
+        if existing is not None:
+            return reply("Today's question is already out",
+                         f"This channel has its question for {day.isoformat()}; "
+                         "/results shows it after the deadline.")
+        rnd = await rounds.post_now(sub.id)
+        if rnd is None:
+            return reply("Nothing was posted", "No question matches this channel's filters "
+                         "(see /schedule), or the platform is not connected.")
+        return reply("Today's question is posted",
+                     f"Answers are open until {render.local_time(rnd.deadline, sub.timezone)}.")
 
     async def leads(self, channel: ChannelRef) -> list[str]:
         async with self.db.reading() as conn:

@@ -16,6 +16,7 @@ from bot.adapters.base import Actor, Message, Section, reply
 from bot.clock import Clock
 from bot.domain.parsing import InputError
 from bot.domain.rounds import Person
+from bot.domain.text import count
 from bot.services.rights import Rights
 from bot.storage.db import Database
 from bot.storage.leads import Leads
@@ -94,7 +95,7 @@ class TeamService:
         for row in rows:
             team = await self.load(row)
             follows = f", follows group {row.group_id}" if row.group_id else ""
-            lines.append(f"{team.name}: {len(team.members)} member(s){follows}; leads: "
+            lines.append(f"{team.name}: {count(len(team.members), 'member')}{follows}; leads: "
                          + (", ".join(p.display_name for p in team.leads) or "admins only"))
         return reply("Teams", "\n".join(lines))
 
@@ -199,7 +200,7 @@ class TeamService:
             return reply("Team no longer follows a group", "Manual members stay.")
         synced = await self.sync_group(TeamRow(team.id, team.platform, team.workspace,
                                                team.name, group_id))
-        note = (f"{synced} member(s) from the group so far." if synced is not None else
+        note = (f"{count(synced, 'member')} from the group so far." if synced is not None else
                 "This platform does not list groups here; manual membership still works.")
         return reply("Team follows a group", f"{team.name} now follows {group_id}. {note}")
 

@@ -4,24 +4,30 @@ team, a channel lead and a member (see tests/rights_matrix.py)."""
 
 from __future__ import annotations
 
+import json
+
 from bot.adapters.base import Actor
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.subscriptions import ChannelRef
+from bot.services.catalogue import spell
 from tests.e2e.discord_helpers import discord_env
 from tests.e2e.slack_helpers import slack_env
 from tests.fakes.discord import CHANNEL_ID, GUILD_ID, OWNER_ID
 from tests.fakes.slack import TEAM, FakeSlack
-from tests.rights_matrix import LEAD_COMMANDS, Cast, build_scenario, cells, dump, walk
+from tests.rights_matrix import (
+    LEAD_COMMANDS,
+    Cast,
+    build_scenario,
+    cells,
+    dump,
+    unknown_commands,
+    walk,
+)
 
 #: lead commands, and what everyone may read on the same platform commands
 KEYS = [*LEAD_COMMANDS, "schedule", "results", "team list", "team show"]
-#: the daily-question commands, as /quizadmin (Slack) and /schedule (Discord) spell them
-SCHEDULE_WORDS = {"subscribe": "schedule", "unsubscribe": "stop", "schedule": "show",
-                  "award": "award", "correct": "correct", "results": "results"}
-
-
 SLACK_USERS = {"admin": ("UADMIN", "lead"), "own-team lead": ("U4", "dana"),
                "other-team lead": ("U5", "erin"), "channel lead": ("U6", "frank"),
                "member": ("U3", "carol"), "bob": ("U2", "bob")}
@@ -45,14 +51,10 @@ def discord_cast() -> Cast:
                 lambda a: f"<@{a.user_id}>")
 
 
-def spelled(key: str, args: str, *, team: str, admin: str, schedule_set: str) -> tuple[str, str]:
-    name, _, action = key.partition(" ")
-    if name == "team":
-        return team, f"{action} {args}".strip()
-    if name == "channel":
-        return admin, f"{action} {args}".strip()
-    word = schedule_set if name == "subscribe" else SCHEDULE_WORDS[name]
-    return admin, f"{word} {args}".strip()
+def spelled(key: str, args: str, platform: str) -> tuple[str, str]:
+    """The platform's slash command and its text for a catalogue command."""
+    command, _, word = spell(key, platform).partition(" ")
+    return command, f"{word} {args}".strip()
 
 
 async def test_slack_matrix(settings: Settings, clock: FixedClock,
@@ -63,13 +65,19 @@ async def test_slack_matrix(settings: Settings, clock: FixedClock,
         users = SLACK_USERS
 
         async def run(role: str, key: str, args: str) -> str:
-            command, text = spelled(key, args, team="/quizteam", admin="/quizadmin",
-                                    schedule_set="schedule")
+            command, text = spelled(key, args, "slack")
             seen = len(env.fake.responses)
             await env.command(command, text, user=users[role][0])
             return str((await env.last_response(seen + 1))["text"])
 
         assert await walk(settings.db, cast, run, KEYS) == len(cells(KEYS))
+        for command, text in (("/quiz", "help"), ("/quizteam", ""), ("/quizadmin", "")):
+            seen = len(env.fake.responses)
+            await env.command(command, text, user="U3")   # help, as a member asks for it
+            await env.last_response(seen + 1)
+        said = json.dumps([env.fake.responses, env.fake.posted])
+        assert "/quizadmin post" in said and "/quiz vote" in said
+        assert unknown_commands(said, "slack") == set()
 
 
 async def test_discord_matrix(settings: Settings, clock: FixedClock,
@@ -79,11 +87,15 @@ async def test_discord_matrix(settings: Settings, clock: FixedClock,
         await build_scenario(env.core, cast, clock)
 
         async def run(role: str, key: str, args: str) -> str:
-            command, text = spelled(key, args, team="team", admin="schedule",
-                                    schedule_set="set")
+            command, text = spelled(key, args, "discord")
             return await env.run(command.lstrip("/"), text, by=ids[role])
 
         assert await walk(settings.db, cast, run, KEYS) == len(cells(KEYS))
+        for command, text in (("help", ""), ("team", "help"), ("schedule", "frobnicate")):
+            await env.run(command, text, by=23)
+        said = json.dumps([env.fake.messages, env.fake.followups, env.fake.callbacks])
+        assert "/schedule post" in said and "/vote" in said
+        assert unknown_commands(said, "discord") == set()
 
 
 async def test_a_demoted_slack_admin_loses_rights_within_seconds(

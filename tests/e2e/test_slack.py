@@ -262,7 +262,7 @@ async def test_team_follows_a_slack_user_group(settings: Settings, clock: FixedC
         env.fake.groups["S123"] = ["U1", "U2"]
         await env.command("/quizteam", "create ml", user="UADMIN")
         await env.command("/quizteam", "follow ml <!subteam^S123|@ml-team>", user="UADMIN")
-        assert "2 member(s) from the group" in (await env.last_response(2))["text"]
+        assert "2 members from the group" in (await env.last_response(2))["text"]
         await env.command("/quizteam", "show ml", user="U3")
         shown = (await env.last_response(3))["text"]
         assert "alice" in shown and "bob" in shown

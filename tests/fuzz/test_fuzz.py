@@ -23,7 +23,8 @@ from bot.config import Settings
 from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome
 from bot.domain.subscriptions import Subscription
 from bot.domain.text import defuse
-from bot.services.commands import HELP, CommandContext
+from bot.services.catalogue import BY_KEY
+from bot.services.commands import CommandContext
 from tests.conftest import SAMPLE_BANK
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, person
 from tests.unit.test_commands import dump
@@ -76,7 +77,7 @@ class World:
         self.tmp.cleanup()
 
 
-COMMANDS = [*HELP, "advance", "nope", "", "TEAM", "quiz"]
+COMMANDS = [*{k.split()[0] for k in BY_KEY}, "nope", "", "TEAM", "quiz"]
 
 
 @FUZZ

@@ -34,7 +34,7 @@ async def test_help_lists_commands(core: Core) -> None:
 async def test_unknown_command_gets_help(core: Core) -> None:
     res = await core.commands.run(ALICE, "frobnicate", "x")
     assert "Unknown command /frobnicate" in res.message.text()
-    assert "/quiz" in res.message.text()
+    assert "/help lists them all" in res.message.text()
 
 
 async def test_topics_lists_the_bank(core: Core) -> None:
@@ -128,3 +128,38 @@ async def test_leaderboard_periods(core: Core, clock: FixedClock,
 async def test_leaderboard_without_subscription(core: Core) -> None:
     text = (await core.commands.run(ALICE, "leaderboard")).message.text()
     assert "no daily question yet" in text
+
+
+async def test_a_lead_posts_todays_question_when_the_schedule_came_late(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    clock.set(datetime(2026, 11, 22, 20, 0, tzinfo=UTC))  # after today's 09:00 + 8h window
+    await core.commands.run(LEAD_CTX, "subscribe", "09:00 UTC")
+    assert not memory.questions
+    posted = await core.commands.run(LEAD_CTX, "post")
+    assert "Today's question is posted" in posted.message.text() and len(memory.questions) == 1
+    again = await core.commands.run(LEAD_CTX, "post")
+    assert "already out" in again.message.text() and len(memory.questions) == 1
+    assert "unexpected" in (await core.commands.run(LEAD_CTX, "post", "now")).message.text()
+
+
+async def test_errors_blame_the_word_that_is_wrong(core: Core) -> None:
+    text = (await core.commands.run(ALICE, "leaderboard", "all channel extra")).message.text()
+    assert "'extra' is not a period" in text and "or a board" in text
+    text = (await core.commands.run(ALICE, "leaderboard", "all week")).message.text()
+    assert "'week' is unexpected" in text
+    text = (await core.commands.run(ALICE, "leaderboard", "workspace practice")).message.text()
+    assert "'practice' is unexpected" in text
+
+
+async def test_time_zones_in_any_case_and_only_close_suggestions(core: Core) -> None:
+    saved = await core.commands.run(LEAD_CTX, "subscribe", "09:00 europe/paris")
+    assert "Europe/Paris" in saved.message.text()
+    far = (await core.commands.run(LEAD_CTX, "subscribe", "09:00 Mars/Olympus")).message
+    assert "Did you mean" not in far.text()
+    near = (await core.commands.run(LEAD_CTX, "subscribe", "09:00 Europe/Pariss")).message
+    assert "Did you mean Europe/Paris?" in near.text()
+
+
+def test_did_you_mean_lists_only_close_topics(core: Core) -> None:
+    assert resolve_topic(core.bank, "smple") == (None, ["sample"])
+    assert resolve_topic(core.bank, "kubernetes") == (None, [])

@@ -141,3 +141,10 @@ class TestPeriods:
         assert Period.parse("all") is Period.ALL
         with pytest.raises(ValueError):
             Period.parse("year")
+
+
+def test_counts_are_singular_for_one() -> None:
+    from bot.domain.text import count
+
+    assert [count(n, "point") for n in (0, 1, -1, 2)] == ["0 points", "1 point", "-1 point",
+                                                          "2 points"]

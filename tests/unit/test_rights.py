@@ -10,7 +10,8 @@ import pytest
 from bot.adapters.base import Actor
 from bot.app import Core
 from bot.clock import FixedClock
-from bot.services.commands import HELP, TEAM_HELP, CommandContext, Commands
+from bot.services.catalogue import CATALOGUE
+from bot.services.commands import CommandContext, Commands
 from bot.services.rights import MATRIX, Power
 from tests.fakes.memory import CHANNEL, LEAD, person
 from tests.rights_matrix import ALLOWED, Cast, build_scenario, cells, dump, walk
@@ -47,12 +48,9 @@ async def test_every_command_for_every_role(scene: Core) -> None:
 
 def test_the_matrix_names_every_command_and_action() -> None:
     commands = {n.removeprefix("_cmd_") for n in dir(Commands) if n.startswith("_cmd_")}
-    team = set(re.findall(r"/team (\w+)", TEAM_HELP))
-    channel = {"topics", "levels", "blind", "lead", "unlead"}
-    expected = (commands - {"team", "channel"}) | {f"team {a}" for a in team} \
-        | {f"channel {a}" for a in channel}
-    assert set(MATRIX) == expected
-    assert set(HELP) | {"team", "channel"} >= commands
+    core_keys = {c.key for c in CATALOGUE if c.group != "console"}
+    assert {k.split()[0] for k in core_keys} == commands
+    assert set(MATRIX) == core_keys
 
 
 def test_readme_matrix_is_the_code_matrix() -> None:

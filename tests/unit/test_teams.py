@@ -45,7 +45,7 @@ async def test_team_lifecycle_by_an_admin(core: Core) -> None:
     assert "backend is now platform" in await run(core, LEAD, "team rename backend platform")
     assert "carol removed from platform" in await run(core, LEAD, "team remove platform carol")
     listing = await run(core, LEAD, "team list")
-    assert "platform: 1 member(s); leads: admins only" in listing
+    assert "platform: 1 member; leads: admins only" in listing
     assert "one word" in await run(core, LEAD, "team create two words")
     assert "Team deleted" in await run(core, LEAD, "team delete platform")
     assert "No teams yet" in await run(core, LEAD, "team list")
@@ -76,7 +76,7 @@ async def test_a_team_can_follow_a_platform_group(core: Core) -> None:
     directory.groups["S-ML"] = [BOB, CAROL]
     await run(core, LEAD, "team create ml")
     reply = await run(core, LEAD, "team follow ml S-ML")
-    assert "2 member(s) from the group" in reply
+    assert "2 members from the group" in reply
     directory.groups["S-ML"] = [CAROL]  # bob left the group on the platform
     shown = await run(core, LEAD, "team show ml")
     assert "carol" in shown and "bob" not in shown
@@ -117,7 +117,7 @@ async def test_team_report_and_csv_export(core: Core, clock: FixedClock,
     assert "bob: 1/3 rounds (33%)" in report
     assert "carol: 0/3 rounds (0%)" in report
     assert "Strongest:" in report and "Weakest:" in report
-    quiet = report.split("Quiet for 2+ days")[1]
+    quiet = report.split("Quiet for 2 days or more")[1]
     assert "bob" in quiet and "carol" in quiet and "alice" not in quiet
     exported = await core.commands.run(ctx(LEAD), "team", "export backend week")
     assert exported.message.attachment is not None
