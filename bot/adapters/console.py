@@ -2,25 +2,32 @@
 
 It is the embedded default (no tokens needed) and the demo: ``/advance 9h`` moves the bot's
 clock and runs whatever fell due, so a whole day's loop shows in seconds. With stdin not a
-TTY it reads commands line by line and exits at end of input, which makes it scriptable.
+TTY it reads commands line by line and exits at end of input, which makes it scriptable,
+and prints plain text. On a terminal (stdin and stdout both TTYs) it hands the session to
+``bot.adapters.console_tty``: line editing and history, Markdown rendered for the terminal,
+and a prompt that says what the next line answers. That module imports prompt_toolkit and
+rich, so only an interactive session pays for them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import re
 import sys
 import uuid
 from datetime import timedelta
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from bot.adapters.base import Actor, IncomingMessage, Message, MessageKind, Sent, reply
 from bot.clock import OffsetClock
 from bot.domain.parsing import InputError, parse_duration
-from bot.domain.rounds import AnswerOutcome
+from bot.domain.rounds import AnswerOutcome, RoundState
 from bot.domain.subscriptions import ChannelRef
+from bot.services import render
 from bot.services.commands import CommandContext, Commands
 from bot.services.rounds import RoundService
+from bot.storage.repositories import Rounds, Subscriptions
 
 CHANNEL = ChannelRef("console", "local", "practice")
 CHANNEL_NAME = "practice"
@@ -30,6 +37,18 @@ ACKS = {
     AnswerOutcome.LATE: "✓ late answer kept (not scored)",
     AnswerOutcome.DUPLICATE: "✓ answer already recorded",
 }
+#: the console's own commands, added to /help (the core's help lists the rest)
+CONSOLE_ONLY_HELP = ("/today: console only, show the open daily question again",
+                     "/quit (or Ctrl-D): console only, end the session")
+GOODBYE = "bye (the database is saved; `make run` picks up where you left off)"
+GREETING = ("quizbot console, as {user}. Plain text answers what the prompt names: "
+            "'{user} (daily)>' the daily question, '{user} (practice: TOPIC)>' your practice "
+            "question. /help lists commands, /today shows the daily question again, "
+            "/quit, Ctrl-D or Ctrl-C quits.")
+#: terminal escape sequences (CSI, OSC, two-byte) and the other control characters: what an
+#: arrow key or a paste can leave in a line read without line editing
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                      r"|\x1b[NO].?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def default_user() -> str:
@@ -56,6 +75,49 @@ def render_text(message: Message) -> str:
     return "\n".join(lines)
 
 
+def clean_line(line: str) -> str:
+    """A typed line without terminal escape codes or control characters, so an arrow key
+    pressed at a prompt without line editing is never stored as (part of) an answer."""
+    return _ESCAPES.sub("", line)
+
+
+def prompt_label(user: str, practice_topic: str | None, daily_open: bool) -> str:
+    """The prompt, naming what a plain line answers: the pending practice question first
+    (that is where the next line goes), else the open daily question, else nothing."""
+    if practice_topic is not None:
+        return f"{user} (practice: {practice_topic})> "
+    if daily_open:
+        return f"{user} (daily)> "
+    return f"{user}> "
+
+
+def where(thread_id: str | None) -> str:
+    """The header of a post: the console has no threads, so a post made in a thread is a
+    reply to the daily question."""
+    return f"#{CHANNEL_NAME}" + (" · reply to the daily question" if thread_id else "")
+
+
+class Output(Protocol):
+    """How the console shows things: plain text (scripted) or rendered for a terminal."""
+
+    def show(self, header: str, message: Message) -> None: ...
+
+    def say(self, text: str) -> None: ...
+
+
+class PlainOutput:
+    """Plain, stable text: what scripts and the tests read."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def show(self, header: str, message: Message) -> None:
+        self.say(f"\n--- {header} ---\n{render_text(message)}\n")
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
 class ConsoleAdapter:
     name = "console"
 
@@ -70,6 +132,16 @@ class ConsoleAdapter:
         self.actor = self._actor(self.user)
         self.thread_id: str | None = None      # the open daily question's thread
         self.practice_attempt: int | None = None
+        self.practice_topic: str | None = None
+        self.daily_open = False
+        self.tty = self.stdin.isatty() and self.out.isatty()
+        self.output: Output
+        if self.tty:
+            from bot.adapters.console_tty import RichOutput
+
+            self.output = RichOutput()
+        else:
+            self.output = PlainOutput(self.out)
 
     def _actor(self, name: str) -> Actor:
         """On the console a person's name is their id; the person started with --as is the
@@ -85,36 +157,53 @@ class ConsoleAdapter:
     async def send(self, channel: ChannelRef, message: Message, *,
                    thread_id: str | None = None) -> Sent:
         message_id = uuid.uuid4().hex[:12]
-        where = f"#{CHANNEL_NAME}" + (" (thread)" if thread_id else "")
-        self._print(f"\n--- {where} · quizbot ---\n{render_text(message)}\n")
+        self.output.show(f"{where(thread_id)} · quizbot", message)
         if message.kind is MessageKind.QUESTION:
-            self.thread_id = message_id
+            self.thread_id, self.daily_open = message_id, True
+        elif message.kind is MessageKind.REVEAL:
+            self.daily_open = False
         return Sent(message_id, thread_id or message_id)
 
     async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
         self._print(ACKS.get(outcome, "✓"))
 
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:
-        self._print(f"\n--- direct message to {user_id} ---\n{render_text(message)}\n")
+        self.output.show(f"direct message to {user_id}", message)
 
     # -- the session -----------------------------------------------------------------------
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        self.output.say(text)
 
     def _private(self, message: Message) -> None:
-        self._print(f"\n--- only you can see this ---\n{render_text(message)}\n")
+        self.output.show("only you can see this", message)
+
+    @property
+    def prompt(self) -> str:
+        return prompt_label(self.user, self.practice_topic, self.daily_open)
+
+    async def refresh(self) -> None:
+        """Read whether a daily question is open, for the prompt (a restart, a reveal)."""
+        self.daily_open = await self.rounds.open_thread(CHANNEL) is not None
 
     async def run(self) -> None:
-        """Read lines until end of input."""
+        """Read lines until end of input (or /quit)."""
         self.thread_id = await self.rounds.open_thread(CHANNEL)
+        self.daily_open = self.thread_id is not None
+        extra = self.commands.extra_help
+        self.commands.extra_help = (*extra, *(h for h in CONSOLE_ONLY_HELP if h not in extra))
+        if self.tty:
+            from bot.adapters.console_tty import run_tty
+
+            await run_tty(self)
+            return
         interactive = self.stdin.isatty()
         if interactive:
-            self._print(f"quizbot console, as {self.user}. Type /help for commands, "
-                        "plain text to answer. Ctrl-D quits.")
+            self._print(GREETING.format(user=self.user))
         while True:
             if interactive:
-                self.out.write(f"{self.user}> ")
+                await self.refresh()
+                self.out.write(self.prompt)
                 self.out.flush()
             line = await asyncio.to_thread(self.stdin.readline)
             if not line:
@@ -123,8 +212,11 @@ class ConsoleAdapter:
                 return
 
     async def handle_line(self, line: str) -> bool:
-        """Handle one typed line; False when the person asked to quit."""
-        text = line.strip()
+        """Handle one typed line; False when the person asked to quit. An empty line does
+        nothing: it never answers (or gives up) a pending practice question."""
+        text = clean_line(line).strip()
+        if not text:
+            return True
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
             if name.lower() == "advance":
@@ -133,25 +225,46 @@ class ConsoleAdapter:
                 return False
             elif name.lower() == "as":
                 self.switch(args)
+            elif name.lower() == "today":
+                await self.today()
             else:
                 ctx = CommandContext(self.actor, CHANNEL, CHANNEL_NAME, self._resolve)
                 result = await self.commands.run(ctx, name, args)
                 if result.practice is not None:
                     self.practice_attempt = result.practice.attempt_id
+                    self.practice_topic = result.practice.question.topic or "practice"
                 self._private(result.message)
         elif self.practice_attempt is not None:
-            attempt, self.practice_attempt = self.practice_attempt, None
+            attempt, self.practice_attempt, self.practice_topic = (
+                self.practice_attempt, None, None)
             self._private(await self.commands.practice.answer(self.actor, attempt, text))
-        elif text:
+        else:
             await self.answer(text)
         return True
+
+    async def today(self) -> None:
+        """Show the channel's open daily question again (read-only)."""
+        async with self.rounds.db.reading() as conn:
+            sub = await Subscriptions(conn).for_channel(CHANNEL)
+            rnd = await Rounds(conn).latest(sub.id) if sub else None
+        question = self.rounds.bank.get(rnd.question_id) if rnd else None
+        if sub is None or rnd is None or rnd.state is not RoundState.OPEN or question is None:
+            self.daily_open = False
+            self._private(reply("No daily question is open",
+                                "Try /schedule for the next one, /quiz for a practice "
+                                "question, or /advance 1d to move the clock."))
+            return
+        self.daily_open = True
+        self.output.show(f"#{CHANNEL_NAME} · the open daily question, again",
+                         render.daily_question(question, rnd, sub))
 
     def switch(self, args: str) -> None:
         name = args.strip()
         if not name or len(name) > 40 or " " in name:
             self._private(reply("Usage: /as NAME", "Switch who is typing (console only)."))
             return
-        self.user, self.actor, self.practice_attempt = name, self._actor(name), None
+        self.user, self.actor = name, self._actor(name)
+        self.practice_attempt = self.practice_topic = None
         self._print(f"(now typing as {name}{', admin' if self.actor.is_admin else ''})")
 
     async def answer(self, text: str) -> None:
