@@ -37,9 +37,6 @@ ACKS = {
     AnswerOutcome.LATE: "✓ late answer kept (not scored)",
     AnswerOutcome.DUPLICATE: "✓ answer already recorded",
 }
-#: the console's own commands, added to /help (the core's help lists the rest)
-CONSOLE_ONLY_HELP = ("/today: console only, show the open daily question again",
-                     "/quit (or Ctrl-D): console only, end the session")
 GOODBYE = "bye (the database is saved; `make run` picks up where you left off)"
 GREETING = ("quizbot console, as {user}. Plain text answers what the prompt names: "
             "'{user} (daily)>' the daily question, '{user} (practice: TOPIC)>' your practice "
@@ -190,8 +187,6 @@ class ConsoleAdapter:
         """Read lines until end of input (or /quit)."""
         self.thread_id = await self.rounds.open_thread(CHANNEL)
         self.daily_open = self.thread_id is not None
-        extra = self.commands.extra_help
-        self.commands.extra_help = (*extra, *(h for h in CONSOLE_ONLY_HELP if h not in extra))
         if self.tty:
             from bot.adapters.console_tty import run_tty
 

@@ -30,9 +30,11 @@ def daily_question(q: Question, rnd: Round, sub: Subscription, *,
     """The day's question. Without ``thread_answers`` (blind mode, or a platform that cannot
     read replies) it carries the private-answer button instead of asking for replies."""
     private = sub.blind or not thread_answers
+    where = ("Type your answer as a plain line" if sub.channel.platform == "console"
+             else "Reply in this thread with your answer")  # the console has no threads
     how = ("Answer privately with the button below; answers stay hidden until the reveal."
-           if private else "Reply in this thread with your answer. One answer per person; "
-           "a new reply or an edit before the deadline replaces it.")
+           if private else f"{where}. One answer per person; a new reply or an edit before "
+           "the deadline replaces it.")
     return Message(
         title=f"Daily question for {rnd.local_date.isoformat()}",
         sections=(Section(question_heading(q), q.prompt), Section("", how)),

@@ -131,7 +131,7 @@ def test_scripted_mode_never_imports_the_terminal_libraries(tmp_path: Path) -> N
                          text=True, capture_output=True, env=env, cwd=ROOT, timeout=60)
     assert res.returncode == 0, res.stderr
     assert res.stdout.rstrip().endswith("0 []"), res.stdout
-    assert "/today: console only" in res.stdout and "/quit" in res.stdout
+    assert "/today: the open daily question again" in res.stdout and "/quit" in res.stdout
 
 
 def test_terminal_rendering_shows_markdown_not_its_markers() -> None:
