@@ -1,7 +1,7 @@
 # Every target sets itself up: a bare machine with Python 3.11+ and make is enough.
 SHELL := /bin/bash
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,15 +10,18 @@ BIN := $(VENV)/bin
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "quizbot needs Python 3.11 or newer on PATH"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Creating $(VENV) with $(PYTHON)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.run-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	@echo "Installing quizbot and its dependencies into $(VENV) (about a minute the first time)..."
+	@$(BIN)/pip install --quiet --progress-bar on -e .
 	@touch $@
 
 $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "Installing quizbot with its test tools into $(VENV) (a minute or two the first time)..."
+	@$(BIN)/pip install --quiet --progress-bar on -e '.[dev]'
 	@touch $@ $(VENV)/.run-deps
 
 run: $(VENV)/.run-deps

@@ -50,6 +50,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+class _NoVoice(logging.Filter):
+    """discord.py warns at every start that voice needs PyNaCl and davey; quizbot has no
+    voice, so the warning is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
+logging.getLogger("discord.client").addFilter(_NoVoice())
+
 PLATFORM = "discord"
 ACK_EMOJI = {AnswerOutcome.RECORDED: "✅", AnswerOutcome.REPLACED: "✏️",
              AnswerOutcome.LATE: "⌛", AnswerOutcome.DUPLICATE: "✅"}

@@ -57,6 +57,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+class _QuietBolt(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN "will be unused" whenever it is set in the
+    environment, because the adapter hands Bolt a ready client (which carries the token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "will be unused" not in record.getMessage()
+
+
+log.addFilter(_QuietBolt())
+
 PLATFORM = "slack"
 REACTIONS = {AnswerOutcome.RECORDED: "white_check_mark", AnswerOutcome.REPLACED: "pencil2",
              AnswerOutcome.LATE: "hourglass", AnswerOutcome.DUPLICATE: "white_check_mark"}
