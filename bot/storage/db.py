@@ -94,7 +94,10 @@ class Database:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             if not read_only:
                 await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
+            # FULL, not NORMAL: in WAL mode NORMAL survives a killed process but may lose the
+            # last commits to an OS crash or power cut, and those commits were acknowledged.
+            # FULL fsyncs the WAL at every commit; group commit keeps that to one per batch.
+            await conn.execute("PRAGMA synchronous = FULL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await db.check_version()
             if migrate:

@@ -26,6 +26,22 @@ async def test_open_sets_pragmas_and_migrates(tmp_path: Path) -> None:
         await db.close()
 
 
+FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+
+
+async def test_commits_are_fsynced_before_they_are_acknowledged(tmp_path: Path) -> None:
+    # WAL with synchronous=NORMAL survives a killed process, not an OS crash or power cut:
+    # the last commits may be in the OS cache only, after their answers were acknowledged.
+    # FULL fsyncs the WAL at every commit. (Power loss itself is not simulated.)
+    db = await Database.open(tmp_path / "q.db")
+    try:
+        async with db.reading() as conn:
+            sync = await (await conn.execute("PRAGMA synchronous")).fetchone()
+        assert sync is not None and sync[0] == FULL
+    finally:
+        await db.close()
+
+
 async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "q.db")
     try:
