@@ -160,8 +160,7 @@ def _cmd_questions(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _cmd_db(args: argparse.Namespace) -> int:
-    settings = _settings(args.db)
+async def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     db = await Database.open(settings.db, migrate=False)
     try:
         if args.action == "migrate":
@@ -245,10 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_cmd_grading(args))
     if args.command == "discord":
         return _cmd_discord(args)
+    settings = _settings(args.db)
     try:
         if args.command == "db":
-            return asyncio.run(_cmd_db(args))
-        settings = _settings(args.db)
+            return asyncio.run(_cmd_db(args, settings))
         logging.basicConfig(level=settings.log_level.upper(),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         from bot.app import run
