@@ -31,15 +31,20 @@ def _fixed_clock(tmp_path_factory: pytest.TempPathFactory) -> None:
     CLOCK_FILE.write_text(TUESDAY_MORNING)
 
 
-def quizbot(*args: str, stdin: str = "", bank: Path | None = SAMPLE_BANK,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def quizbot_env(bank: Path | None = SAMPLE_BANK, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("QUIZBOT_", "DISCORD_", "SLACK_"))}
     env["QUIZBOT_FAKE_TIME_FILE"] = str(CLOCK_FILE)
     if bank is not None:
         env["QUIZBOT_QUESTIONS_DIR"] = str(bank)
+    return env | extra
+
+
+def quizbot(*args: str, stdin: str = "", bank: Path | None = SAMPLE_BANK,
+            cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
-                          capture_output=True, env=env, cwd=cwd or ROOT, timeout=60)
+                          capture_output=True, env=quizbot_env(bank, **env), cwd=cwd or ROOT,
+                          timeout=60)
 
 
 SESSION = "My answer about tokens and subwords\n/advance 12h\n/leaderboard all\n"
