@@ -37,6 +37,8 @@ def quizbot_env(bank: Path | None = SAMPLE_BANK, **extra: str) -> dict[str, str]
     env["QUIZBOT_FAKE_TIME_FILE"] = str(CLOCK_FILE)
     if bank is not None:
         env["QUIZBOT_QUESTIONS_DIR"] = str(bank)
+    # This checkout's bot, also from another folder (an editable install may point elsewhere).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env | extra
 
 
