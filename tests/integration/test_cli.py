@@ -49,6 +49,14 @@ def quizbot(*args: str, stdin: str = "", bank: Path | None = SAMPLE_BANK,
                           timeout=60)
 
 
+def one_line_error(res: subprocess.CompletedProcess[str]) -> str:
+    """A refusal: a non-zero exit and exactly one line on stderr, never a traceback."""
+    assert res.returncode != 0, res.stdout
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("quizbot: "), res.stderr
+    return lines[0]
+
+
 SESSION = "My answer about tokens and subwords\n/advance 12h\n/leaderboard all\n"
 
 
@@ -169,6 +177,16 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert res.returncode != 0
     assert "timezone" in res.stderr and "Traceback" not in res.stderr
     assert "xoxb-secret-value" not in res.stderr + res.stdout
+
+
+def test_an_unknown_log_level_says_which_are_allowed(tmp_path: Path) -> None:
+    res = quizbot("run", "--db", str(tmp_path / "q.db"), QUIZBOT_LOG_LEVEL="banana")
+    line = one_line_error(res)
+    assert "log_level" in line and "banana" in line
+    assert "DEBUG, INFO, WARNING, ERROR, CRITICAL" in line
+    assert not (tmp_path / "q.db").exists()
+    ok = quizbot("run", "--db", str(tmp_path / "q.db"), QUIZBOT_LOG_LEVEL="info")
+    assert ok.returncode == 0, ok.stderr
 
 
 GOOD_ANSWER = ("Overfitting is when the model memorises noise in its training set: validation "
