@@ -189,6 +189,21 @@ def test_an_unknown_log_level_says_which_are_allowed(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
 
 
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    # `quizbot questions stats | head -1`, made deterministic: the reading end is closed
+    # before quizbot writes anything, so its first write meets a broken pipe.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "bot", "questions", "stats"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              env=quizbot_env(), cwd=ROOT, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141  # as if killed by SIGPIPE, which Python ignores
+    assert proc.stderr == ""
+
+
 GOOD_ANSWER = ("Overfitting is when the model memorises noise in its training set: validation "
                "loss goes up while training loss keeps falling. Dropout and weight decay "
                "help, and early stopping halts training at the best validation point.")
