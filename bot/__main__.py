@@ -163,17 +163,22 @@ def _cmd_questions(args: argparse.Namespace) -> int:
 
 
 async def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    db = await Database.open(settings.db, migrate=False)
+    path = settings.db
+    if not path.is_file():  # these commands read a database; only `quizbot run` makes one
+        print(f"quizbot: no database file at {path}; give --db the file `quizbot run` uses "
+              "(it creates one on its first start)", file=sys.stderr)
+        return 1
+    db = await Database.open(path, migrate=False)
     try:
         if args.action == "migrate":
             applied = await db.migrate()
-            print(f"{settings.db}: schema version {latest_version()}"
+            print(f"{path}: schema version {latest_version()}"
                   + (f" (applied {', '.join(map(str, applied))})" if applied else
                      " (up to date)"))
         else:
             await db.migrate()
             await db.backup(args.dest)
-            print(f"backed up {settings.db} to {args.dest}")
+            print(f"backed up {path} to {args.dest}")
     finally:
         await db.close()
     return 0

@@ -137,8 +137,28 @@ def test_questions_stats_json() -> None:
     assert stats["kind"] == {"concept": 2, "math": 1}
 
 
+def make_db(path: Path) -> int:
+    """A database as people have one: made by `quizbot run`, with a round and an answer.
+    Returns how many answers it holds."""
+    res = quizbot("run", "--db", str(path), "--as", "alice", stdin=SESSION)
+    assert res.returncode == 0, res.stderr
+    assert not Path(f"{path}-wal").exists()  # closed cleanly: everything is in the file
+    return answers_in(path)
+
+
+def answers_in(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        count: int = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    conn.close()
+    return count
+
+
 def test_db_migrate_and_backup(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
+    with sqlite3.connect(db) as conn:  # a database from before schema_version existed
+        conn.execute("CREATE TABLE kept (x INTEGER)")
+    conn.close()
     res = quizbot("db", "migrate", "--db", str(db))
     every = ", ".join(str(v) for v in range(1, latest_version() + 1))
     assert res.returncode == 0 and f"applied {every}" in res.stdout
@@ -149,13 +169,23 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == \
             latest_version()
+    conn.close()
+
+
+@pytest.mark.parametrize("action", [["migrate"], ["backup", "copy.db"]])
+def test_db_commands_refuse_a_missing_database(tmp_path: Path, action: list[str]) -> None:
+    # A typo in --db used to create (and migrate, and back up) an empty database.
+    res = quizbot("db", *action, "--db", str(tmp_path / "typo.db"), cwd=tmp_path)
+    assert "no database file at" in one_line_error(res)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
-    quizbot("db", "migrate", "--db", str(db))
+    make_db(db)
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO schema_version VALUES (99, 'x', 'y')")
+    conn.close()
     res = quizbot("run", "--db", str(db), stdin="")
     assert res.returncode == 1
     assert "schema version 99" in res.stderr and "Traceback" not in res.stderr
