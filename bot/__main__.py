@@ -19,7 +19,7 @@ from bot.bank import BankError, json_schema, load_bank, raw_texts
 from bot.config import Settings
 from bot.domain.grading import vocabulary
 from bot.domain.grading.checks import check_rubrics
-from bot.storage.db import Database, SchemaTooNewError, latest_version
+from bot.storage.db import BackupRefusedError, Database, SchemaTooNewError, latest_version
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,9 +82,12 @@ def _parser() -> argparse.ArgumentParser:
                       "transaction). Refuses a database from a newer quizbot.")
     m.add_argument("--db", type=Path)
     b = ds.add_parser("backup", help="copy the database safely, even while the bot runs",
-                      description="Copy the database with SQLite's online backup API.")
-    b.add_argument("dest", type=Path)
+                      description="Copy the database with SQLite's online backup API "
+                      "to a temporary file beside DEST that is then renamed into place.")
+    b.add_argument("dest", type=Path, help="the copy's file; refused if it exists (unless "
+                   "--force), is the database itself, or its folder does not exist")
     b.add_argument("--db", type=Path)
+    b.add_argument("--force", action="store_true", help="replace DEST if it exists")
     dc = sub.add_parser("discord", help="Discord helpers",
                         description="Discord helpers.")
     dcs = dc.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -177,7 +180,7 @@ async def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
                      " (up to date)"))
         else:
             await db.migrate()
-            await db.backup(args.dest)
+            await db.backup(args.dest, force=args.force)
             print(f"backed up {path} to {args.dest}")
     finally:
         await db.close()
@@ -274,7 +277,7 @@ def _main(argv: Sequence[str] | None) -> int:
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         from bot.app import run
         return asyncio.run(run(settings, settings.platforms(args.platform), user=args.user))
-    except SchemaTooNewError as exc:
+    except (SchemaTooNewError, BackupRefusedError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 1
     except BankError as exc:

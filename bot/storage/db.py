@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
+import stat
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -29,6 +32,10 @@ class StorageError(RuntimeError):
 
 class SchemaTooNewError(RuntimeError):
     """The database was written by a newer quizbot; opening it could corrupt its data."""
+
+
+class BackupRefusedError(RuntimeError):
+    """``Database.backup`` did not write: the destination or the source is unfit. One line."""
 
 
 def to_db(moment: datetime) -> str:
@@ -179,14 +186,62 @@ class Database:
         async with self.lock:
             yield self.conn
 
-    async def backup(self, dest: str | Path) -> None:
-        """A consistent copy through SQLite's online backup API, safe while the bot runs."""
-        async with self.lock:
-            target = await aiosqlite.connect(str(dest))
-            try:
-                await self.conn.backup(target)
-            finally:
-                await target.close()
+    async def backup(self, dest: str | Path, *, force: bool = False) -> None:
+        """A consistent copy through SQLite's online backup API, safe while the bot runs.
+
+        Refuses (BackupRefusedError, nothing written) the database itself or one of its
+        files, an existing file unless ``force``, and a folder that does not exist. The
+        copy is written beside ``dest`` under a temporary name, fsynced, and renamed into
+        place: ``dest`` is never half a copy."""
+        if self.path == ":memory:":
+            raise BackupRefusedError("an in-memory database has no file to back up")
+        dest, source = Path(dest), Path(self.path)
+        await asyncio.to_thread(_refuse_unfit_destination, source, dest, force)
+        fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        os.close(fd)
+        try:
+            os.chmod(part, stat.S_IMODE(os.stat(source).st_mode))
+            async with self.lock:
+                target = await aiosqlite.connect(part)
+                try:
+                    await self.conn.backup(target)
+                finally:
+                    await target.close()
+            await asyncio.to_thread(_fsync_and_replace, Path(part), dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(part)
+            raise
+
+
+def _refuse_unfit_destination(source: Path, dest: Path, force: bool) -> None:
+    source = source.resolve()
+    own_files = {source, *(Path(f"{source}{x}") for x in ("-wal", "-shm", "-journal"))}
+    if dest.resolve() in own_files or (dest.exists() and os.path.samefile(dest, source)):
+        raise BackupRefusedError(f"{dest} is the database {source} or one of its files; "
+                                 "give another file")
+    if not dest.parent.is_dir():
+        raise BackupRefusedError(f"the folder {dest.parent} does not exist; create it first")
+    if dest.is_dir():
+        raise BackupRefusedError(f"{dest} is a folder; give the backup's file name")
+    if dest.exists() and not force:
+        raise BackupRefusedError(f"{dest} exists; pass --force to replace it")
+    for suffix in ("-wal", "-journal"):
+        if Path(f"{dest}{suffix}").exists():
+            raise BackupRefusedError(
+                f"{dest}{suffix} exists: {dest} is open or was not closed cleanly, and "
+                "SQLite would apply that file to the copy; remove it first")
+
+
+def _fsync_and_replace(part: Path, dest: Path) -> None:
+    with open(part, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(part, dest)
+    folder = os.open(dest.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a crash
+    finally:
+        os.close(folder)
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:

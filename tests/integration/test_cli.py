@@ -170,6 +170,7 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
         assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == \
             latest_version()
     conn.close()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
 
 
 @pytest.mark.parametrize("action", [["migrate"], ["backup", "copy.db"]])
@@ -178,6 +179,35 @@ def test_db_commands_refuse_a_missing_database(tmp_path: Path, action: list[str]
     res = quizbot("db", *action, "--db", str(tmp_path / "typo.db"), cwd=tmp_path)
     assert "no database file at" in one_line_error(res)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_backup_refuses_the_database_itself_by_any_name(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    answers = make_db(db)
+    (tmp_path / "link.db").symlink_to(db)
+    os.link(db, tmp_path / "hard.db")
+    (tmp_path / "sub").mkdir()
+    for dest, cwd in [(str(db), ROOT), ("q.db", tmp_path), ("./sub/../q.db", tmp_path),
+                      ("link.db", tmp_path), ("hard.db", tmp_path), (f"{db}-wal", ROOT)]:
+        res = quizbot("db", "backup", dest, "--db", "q.db", "--force", cwd=tmp_path)
+        assert "is the database" in one_line_error(res), (dest, cwd)
+    assert answers_in(db) == answers > 0
+
+
+def test_backup_refuses_an_existing_file_and_a_missing_folder(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    answers = make_db(db)
+    copy = tmp_path / "copy.db"
+    copy.write_text("someone's notes")
+    res = quizbot("db", "backup", str(copy), "--db", str(db))
+    assert "exists; pass --force" in one_line_error(res)
+    assert copy.read_text() == "someone's notes"
+    res = quizbot("db", "backup", str(copy), "--db", str(db), "--force")
+    assert res.returncode == 0, res.stderr
+    assert answers_in(copy) == answers
+    res = quizbot("db", "backup", str(tmp_path / "nowhere" / "copy.db"), "--db", str(db))
+    assert "folder" in one_line_error(res) and "does not exist" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "q.db"]  # no .part left
 
 
 def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
