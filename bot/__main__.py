@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,14 @@ from bot.bank import BankError, json_schema, load_bank, raw_texts
 from bot.config import Settings
 from bot.domain.grading import vocabulary
 from bot.domain.grading.checks import check_rubrics
-from bot.storage.db import BackupRefusedError, Database, SchemaTooNewError, latest_version
+from bot.storage.db import (
+    BackupRefusedError,
+    Database,
+    SchemaTooNewError,
+    UnusableDatabaseError,
+    latest_version,
+    unusable,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,12 +90,17 @@ def _parser() -> argparse.ArgumentParser:
                       "transaction). Refuses a database from a newer quizbot.")
     m.add_argument("--db", type=Path)
     b = ds.add_parser("backup", help="copy the database safely, even while the bot runs",
-                      description="Copy the database with SQLite's online backup API "
-                      "to a temporary file beside DEST that is then renamed into place.")
+                      description="Copy the database with SQLite's online backup API, "
+                      "after checking it (PRAGMA quick_check), to a temporary file beside "
+                      "DEST that is then renamed into place.")
     b.add_argument("dest", type=Path, help="the copy's file; refused if it exists (unless "
                    "--force), is the database itself, or its folder does not exist")
     b.add_argument("--db", type=Path)
     b.add_argument("--force", action="store_true", help="replace DEST if it exists")
+    ck = ds.add_parser("check", help="check the database file for damage",
+                       description="Run SQLite's PRAGMA integrity_check on the database, "
+                       "read-only. Exit 0 when it is sound, 1 naming the problems.")
+    ck.add_argument("--db", type=Path)
     dc = sub.add_parser("discord", help="Discord helpers",
                         description="Discord helpers.")
     dcs = dc.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -171,8 +184,13 @@ async def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         print(f"quizbot: no database file at {path}; give --db the file `quizbot run` uses "
               "(it creates one on its first start)", file=sys.stderr)
         return 1
+    if args.action == "check":
+        return await _db_check(path)
     db = await Database.open(path, migrate=False)
     try:
+        problems = await db.check_integrity(quick=True)
+        if problems:
+            raise UnusableDatabaseError(str(path), problems[0], damaged=True)
         if args.action == "migrate":
             applied = await db.migrate()
             print(f"{path}: schema version {latest_version()}"
@@ -185,6 +203,30 @@ async def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.close()
     return 0
+
+
+async def _db_check(path: Path) -> int:
+    """PRAGMA integrity_check, read-only: the report on stdout, exit 1 when damaged."""
+    try:
+        db = await Database.open(path, migrate=False, read_only=True)
+    except UnusableDatabaseError as exc:
+        if not exc.damaged:
+            raise
+        problems = [exc.reason]
+    else:
+        try:
+            problems = await db.check_integrity()
+        finally:
+            await db.close()
+    if not problems:
+        print(f"{path}: ok")
+        return 0
+    print(f"{path}: {len(problems)} problem(s):")
+    for problem in problems:
+        print(f"  {problem}")
+    print(f"quizbot: the database {path} is damaged; restore it from a backup",
+          file=sys.stderr)
+    return 1
 
 
 async def _cmd_grading(args: argparse.Namespace) -> int:
@@ -277,8 +319,12 @@ def _main(argv: Sequence[str] | None) -> int:
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         from bot.app import run
         return asyncio.run(run(settings, settings.platforms(args.platform), user=args.user))
-    except (SchemaTooNewError, BackupRefusedError) as exc:
+    except (SchemaTooNewError, UnusableDatabaseError, BackupRefusedError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # found past opening, e.g. a damaged page read at start-up
+        found = unusable(str(settings.db), exc)
+        print(f"quizbot: {found or f'the database {settings.db}: {exc}'}", file=sys.stderr)
         return 1
     except BankError as exc:
         print("quizbot: the question bank has problems (run `quizbot questions validate`):",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -171,9 +174,11 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
             latest_version()
     conn.close()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    res = quizbot("db", "check", "--db", str(db))
+    assert res.returncode == 0 and res.stdout.strip() == f"{db}: ok"
 
 
-@pytest.mark.parametrize("action", [["migrate"], ["backup", "copy.db"]])
+@pytest.mark.parametrize("action", [["migrate"], ["check"], ["backup", "copy.db"]])
 def test_db_commands_refuse_a_missing_database(tmp_path: Path, action: list[str]) -> None:
     # A typo in --db used to create (and migrate, and back up) an empty database.
     res = quizbot("db", *action, "--db", str(tmp_path / "typo.db"), cwd=tmp_path)
@@ -210,6 +215,96 @@ def test_backup_refuses_an_existing_file_and_a_missing_folder(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "q.db"]  # no .part left
 
 
+def zero_page(path: Path, table: str) -> None:
+    """Overwrite ``table``'s root b-tree page with zeros, as a bad disk sector would."""
+    with sqlite3.connect(path) as conn:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                            (table,)).fetchone()[0]
+    conn.close()
+    with path.open("r+b") as f:
+        f.seek((root - 1) * size)
+        f.write(bytes(size))
+
+
+def test_a_damaged_database_is_found_and_refused(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    make_db(db)
+    zero_page(db, "rounds")  # start-up reads it; quick_check would take 1 s a 500 MB file
+    check = quizbot("db", "check", "--db", str(db))
+    assert check.returncode == 1 and "problem" in check.stdout and "ok" not in check.stdout
+    assert "Traceback" not in check.stderr
+    res = quizbot("db", "backup", str(tmp_path / "copy.db"), "--db", str(db))
+    assert "damaged" in one_line_error(res)
+    assert not (tmp_path / "copy.db").exists()
+    res = quizbot("db", "migrate", "--db", str(db))
+    assert "up to date" not in res.stdout
+    line = one_line_error(res)
+    assert f"{db} is damaged" in line and "restore it from a backup" in line
+    assert "quizbot db check" in line
+    assert "is damaged" in one_line_error(quizbot("run", "--db", str(db), stdin=SESSION))
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    db.write_bytes(b"these are not the pages you are looking for\n" * 200)
+    check = quizbot("db", "check", "--db", str(db))
+    assert check.returncode == 1 and "file is not a database" in check.stdout
+    for command in [("run",), ("db", "migrate"), ("db", "backup", str(tmp_path / "c.db"))]:
+        line = one_line_error(quizbot(*command, "--db", str(db), stdin=""))
+        assert "is damaged (file is not a database)" in line, command
+
+
+@contextlib.contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """``path`` (a file or a folder) made unwritable for the quizbot processes. Root ignores
+    permission bits, so as root the file is made immutable instead (chattr +i), which binds
+    root too; where that is not allowed either (no CAP_LINUX_IMMUTABLE), the test skips."""
+    if os.geteuid() != 0:
+        mode = path.stat().st_mode
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        pytest.skip("running as root, which ignores file permissions, and chattr is missing")
+    made = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip("running as root, which ignores file permissions, and cannot make a file "
+                    f"immutable here: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(path)], check=True)
+
+
+def test_a_read_only_database_is_refused_at_start_up(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    answers = make_db(db)
+    with unwritable(db):
+        for command in [("run",), ("db", "migrate")]:
+            line = one_line_error(quizbot(*command, "--db", str(db), stdin=SESSION))
+            assert f"the database {db} cannot be written" in line, command
+            assert "writable" in line
+        check = quizbot("db", "check", "--db", str(db))  # reading needs no write access
+        assert check.returncode == 0, check.stderr
+    assert answers_in(db) == answers
+
+
+def test_a_database_in_a_read_only_folder_is_refused_at_start_up(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    make_db(folder / "q.db")
+    with unwritable(folder):
+        for name in ("q.db", "new.db"):
+            res = quizbot("run", "--db", str(folder / name), stdin=SESSION)
+            assert "cannot be written" in one_line_error(res), name
+    assert sorted(p.name for p in folder.iterdir()) == ["q.db"]
+
+
 def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
     make_db(db)
@@ -224,7 +319,8 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["--help"], ["run", "--help"], ["questions", "--help"],
                                      ["questions", "validate", "--help"],
                                      ["questions", "stats", "--help"], ["db", "--help"],
-                                     ["db", "migrate", "--help"], ["db", "backup", "--help"]])
+                                     ["db", "migrate", "--help"], ["db", "backup", "--help"],
+                                     ["db", "check", "--help"]])
 def test_every_command_has_help(command: list[str]) -> None:
     res = quizbot(*command)
     assert res.returncode == 0 and "usage: quizbot" in res.stdout

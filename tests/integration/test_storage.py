@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import Database, SchemaTooNewError, latest_version, split_statements
+from bot.storage.db import (
+    Database,
+    SchemaTooNewError,
+    UnusableDatabaseError,
+    latest_version,
+    split_statements,
+)
 
 
 async def test_open_sets_pragmas_and_migrates(tmp_path: Path) -> None:
@@ -101,3 +107,12 @@ async def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
         await db.close()
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("SELECT display_name FROM people").fetchall() == [("alice",)]
+
+
+async def test_opening_names_a_damaged_file_and_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    path.write_bytes(b"not a database, only text\n" * 300)
+    with pytest.raises(UnusableDatabaseError, match="file is not a database") as raised:
+        await Database.open(path)
+    assert raised.value.damaged and "restore it from a backup" in str(raised.value)
+    assert "\n" not in str(raised.value)
