@@ -6,6 +6,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
+import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +20,14 @@ from bot.bank import BankError, json_schema, load_bank, raw_texts
 from bot.config import Settings
 from bot.domain.grading import vocabulary
 from bot.domain.grading.checks import check_rubrics
-from bot.storage.db import Database, SchemaTooNewError, latest_version
+from bot.storage.db import (
+    BackupRefusedError,
+    Database,
+    SchemaTooNewError,
+    UnusableDatabaseError,
+    latest_version,
+    unusable,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,9 +90,17 @@ def _parser() -> argparse.ArgumentParser:
                       "transaction). Refuses a database from a newer quizbot.")
     m.add_argument("--db", type=Path)
     b = ds.add_parser("backup", help="copy the database safely, even while the bot runs",
-                      description="Copy the database with SQLite's online backup API.")
-    b.add_argument("dest", type=Path)
+                      description="Copy the database with SQLite's online backup API, "
+                      "after checking it (PRAGMA quick_check), to a temporary file beside "
+                      "DEST that is then renamed into place.")
+    b.add_argument("dest", type=Path, help="the copy's file; refused if it exists (unless "
+                   "--force), is the database itself, or its folder does not exist")
     b.add_argument("--db", type=Path)
+    b.add_argument("--force", action="store_true", help="replace DEST if it exists")
+    ck = ds.add_parser("check", help="check the database file for damage",
+                       description="Run SQLite's PRAGMA integrity_check on the database, "
+                       "read-only. Exit 0 when it is sound, 1 naming the problems.")
+    ck.add_argument("--db", type=Path)
     dc = sub.add_parser("discord", help="Discord helpers",
                         description="Discord helpers.")
     dcs = dc.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -160,22 +178,55 @@ def _cmd_questions(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _cmd_db(args: argparse.Namespace) -> int:
-    settings = _settings(args.db)
-    db = await Database.open(settings.db, migrate=False)
+async def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    path = settings.db
+    if not path.is_file():  # these commands read a database; only `quizbot run` makes one
+        print(f"quizbot: no database file at {path}; give --db the file `quizbot run` uses "
+              "(it creates one on its first start)", file=sys.stderr)
+        return 1
+    if args.action == "check":
+        return await _db_check(path)
+    db = await Database.open(path, migrate=False)
     try:
+        problems = await db.check_integrity(quick=True)
+        if problems:
+            raise UnusableDatabaseError(str(path), problems[0], damaged=True)
         if args.action == "migrate":
             applied = await db.migrate()
-            print(f"{settings.db}: schema version {latest_version()}"
+            print(f"{path}: schema version {latest_version()}"
                   + (f" (applied {', '.join(map(str, applied))})" if applied else
                      " (up to date)"))
         else:
             await db.migrate()
-            await db.backup(args.dest)
-            print(f"backed up {settings.db} to {args.dest}")
+            await db.backup(args.dest, force=args.force)
+            print(f"backed up {path} to {args.dest}")
     finally:
         await db.close()
     return 0
+
+
+async def _db_check(path: Path) -> int:
+    """PRAGMA integrity_check, read-only: the report on stdout, exit 1 when damaged."""
+    try:
+        db = await Database.open(path, migrate=False, read_only=True)
+    except UnusableDatabaseError as exc:
+        if not exc.damaged:
+            raise
+        problems = [exc.reason]
+    else:
+        try:
+            problems = await db.check_integrity()
+        finally:
+            await db.close()
+    if not problems:
+        print(f"{path}: ok")
+        return 0
+    print(f"{path}: {len(problems)} problem(s):")
+    for problem in problems:
+        print(f"  {problem}")
+    print(f"quizbot: the database {path} is damaged; restore it from a backup",
+          file=sys.stderr)
+    return 1
 
 
 async def _cmd_grading(args: argparse.Namespace) -> int:
@@ -238,6 +289,21 @@ def _explain(path: Path, entry: str, text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+    except BrokenPipeError:
+        # `quizbot questions stats | head -1`: the reader has what it wanted. Exit as a
+        # process killed by SIGPIPE would, without a traceback; devnull takes the rest of
+        # the output so that the interpreter's last flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "questions":
         return _cmd_questions(args)
@@ -245,16 +311,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_cmd_grading(args))
     if args.command == "discord":
         return _cmd_discord(args)
+    settings = _settings(args.db)
     try:
         if args.command == "db":
-            return asyncio.run(_cmd_db(args))
-        settings = _settings(args.db)
+            return asyncio.run(_cmd_db(args, settings))
         logging.basicConfig(level=settings.log_level.upper(),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         from bot.app import run
         return asyncio.run(run(settings, settings.platforms(args.platform), user=args.user))
-    except SchemaTooNewError as exc:
+    except (SchemaTooNewError, UnusableDatabaseError, BackupRefusedError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # found past opening, e.g. a damaged page read at start-up
+        found = unusable(str(settings.db), exc)
+        print(f"quizbot: {found or f'the database {settings.db}: {exc}'}", file=sys.stderr)
         return 1
     except BankError as exc:
         print("quizbot: the question bank has problems (run `quizbot questions validate`):",

@@ -12,6 +12,7 @@ from bot.bank import DEFAULT_DIR
 from bot.domain.parsing import InputError, parse_duration, parse_time_of_day, parse_timezone
 
 PlatformChoice = Literal["auto", "console", "discord", "slack", "all"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _env(*names: str) -> AliasChoices:
@@ -84,6 +85,13 @@ class Settings(BaseSettings):
         if isinstance(v, str) and not v.strip():
             return None
         return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        if v.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{v!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return v.strip().upper()
 
     @field_validator("timezone")
     @classmethod

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
+import stat
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -29,6 +32,40 @@ class StorageError(RuntimeError):
 
 class SchemaTooNewError(RuntimeError):
     """The database was written by a newer quizbot; opening it could corrupt its data."""
+
+
+# SQLite's primary result codes (the low byte of an extended code).
+SQLITE_PERM, SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_CANTOPEN, SQLITE_NOTADB = 3, 8, 11, 14, 26
+
+
+class UnusableDatabaseError(RuntimeError):
+    """The database file cannot be used as it is: damaged, or not writable by this process.
+    The message is one line naming the file and what to do."""
+
+    def __init__(self, path: str, reason: str, *, damaged: bool) -> None:
+        self.path, self.reason, self.damaged = path, reason, damaged
+        if damaged:
+            advice = (f"restore it from a backup; `quizbot db check --db {path}` tells what "
+                      "is wrong")
+            super().__init__(f"the database {path} is damaged ({reason}): {advice}")
+        else:
+            advice = ("make the file and its folder writable by the user quizbot runs as, "
+                      "or point --db at another file")
+            super().__init__(f"the database {path} cannot be written ({reason}): {advice}")
+
+
+def unusable(path: str, exc: sqlite3.Error) -> UnusableDatabaseError | None:
+    """What ``exc`` says about the file itself, if it says it is damaged or unwritable."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return UnusableDatabaseError(path, str(exc), damaged=True)
+    if code in (SQLITE_READONLY, SQLITE_PERM, SQLITE_CANTOPEN):
+        return UnusableDatabaseError(path, str(exc), damaged=False)
+    return None
+
+
+class BackupRefusedError(RuntimeError):
+    """``Database.backup`` did not write: the destination or the source is unfit. One line."""
 
 
 def to_db(moment: datetime) -> str:
@@ -87,22 +124,50 @@ class Database:
         if path != ":memory:" and not read_only:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         target = f"file:{path}?mode=ro" if read_only else path
-        conn = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
+        try:
+            # Opened once without aiosqlite first: when aiosqlite's connect fails, its worker
+            # thread may outlive the event loop and print a traceback of its own at exit.
+            await asyncio.to_thread(_try_open, target, read_only)
+            conn = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
+        except sqlite3.Error as exc:
+            raise unusable(path, exc) or exc from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             if not read_only:
-                await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA synchronous = NORMAL")
+                await db._open_for_writing()
+            # FULL, not NORMAL: in WAL mode NORMAL survives a killed process but may lose the
+            # last commits to an OS crash or power cut, and those commits were acknowledged.
+            # FULL fsyncs the WAL at every commit; group commit keeps that to one per batch.
+            await conn.execute("PRAGMA synchronous = FULL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await db.check_version()
             if migrate:
                 await db.migrate()
-        except BaseException:
+        except BaseException as exc:
             await conn.close()
+            if isinstance(exc, sqlite3.Error) and (problem := unusable(path, exc)):
+                raise problem from exc
             raise
         return db
+
+    async def _open_for_writing(self) -> None:
+        """WAL mode, and proof that this process can write: a read-only file or folder
+        would otherwise surface only at the first answer, as a failed write."""
+        cur = await self.conn.execute("PRAGMA journal_mode = WAL")
+        row = await cur.fetchone()
+        if self.path != ":memory:" and (row is None or str(row[0]).lower() != "wal"):
+            raise UnusableDatabaseError(self.path, "cannot create its -wal file beside it",
+                                        damaged=False)
+        # BEGIN IMMEDIATE alone succeeds on a read-only file in WAL mode (its lock is in the
+        # -shm file); a write, rolled back, meets SQLITE_READONLY.
+        row = await (await self.conn.execute("PRAGMA user_version")).fetchone()
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            await self.conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
+        finally:
+            await self.conn.execute("ROLLBACK")
 
     async def close(self) -> None:
         await self.conn.close()
@@ -176,14 +241,83 @@ class Database:
         async with self.lock:
             yield self.conn
 
-    async def backup(self, dest: str | Path) -> None:
-        """A consistent copy through SQLite's online backup API, safe while the bot runs."""
+    async def check_integrity(self, *, quick: bool = False) -> list[str]:
+        """The problems ``PRAGMA integrity_check`` (or the faster ``quick_check``, which
+        skips matching indexes to their tables) finds; empty when the file is sound."""
+        pragma = "quick_check" if quick else "integrity_check"
         async with self.lock:
-            target = await aiosqlite.connect(str(dest))
             try:
-                await self.conn.backup(target)
-            finally:
-                await target.close()
+                rows = await self.conn.execute_fetchall(f"PRAGMA {pragma}")
+            except sqlite3.DatabaseError as exc:  # too damaged to walk
+                return [str(exc)]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
+
+    async def backup(self, dest: str | Path, *, force: bool = False) -> None:
+        """A consistent copy through SQLite's online backup API, safe while the bot runs.
+
+        Refuses (BackupRefusedError, nothing written) the database itself or one of its
+        files, an existing file unless ``force``, a folder that does not exist, and a
+        source that fails ``quick_check``. The copy is written beside ``dest`` under a
+        temporary name, fsynced, and renamed into place: ``dest`` is never half a copy."""
+        if self.path == ":memory:":
+            raise BackupRefusedError("an in-memory database has no file to back up")
+        dest, source = Path(dest), Path(self.path)
+        await asyncio.to_thread(_refuse_unfit_destination, source, dest, force)
+        problems = await self.check_integrity(quick=True)
+        if problems:
+            raise BackupRefusedError(
+                f"the database {self.path} is damaged ({problems[0]}); not backed up. "
+                f"`quizbot db check --db {self.path}` tells what is wrong")
+        fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        os.close(fd)
+        try:
+            os.chmod(part, stat.S_IMODE(os.stat(source).st_mode))
+            async with self.lock:
+                target = await aiosqlite.connect(part)
+                try:
+                    await self.conn.backup(target)
+                finally:
+                    await target.close()
+            await asyncio.to_thread(_fsync_and_replace, Path(part), dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(part)
+            raise
+
+
+def _try_open(target: str, uri: bool) -> None:
+    sqlite3.connect(target, uri=uri).close()
+
+
+def _refuse_unfit_destination(source: Path, dest: Path, force: bool) -> None:
+    source = source.resolve()
+    own_files = {source, *(Path(f"{source}{x}") for x in ("-wal", "-shm", "-journal"))}
+    if dest.resolve() in own_files or (dest.exists() and os.path.samefile(dest, source)):
+        raise BackupRefusedError(f"{dest} is the database {source} or one of its files; "
+                                 "give another file")
+    if not dest.parent.is_dir():
+        raise BackupRefusedError(f"the folder {dest.parent} does not exist; create it first")
+    if dest.is_dir():
+        raise BackupRefusedError(f"{dest} is a folder; give the backup's file name")
+    if dest.exists() and not force:
+        raise BackupRefusedError(f"{dest} exists; pass --force to replace it")
+    for suffix in ("-wal", "-journal"):
+        if Path(f"{dest}{suffix}").exists():
+            raise BackupRefusedError(
+                f"{dest}{suffix} exists: {dest} is open or was not closed cleanly, and "
+                "SQLite would apply that file to the copy; remove it first")
+
+
+def _fsync_and_replace(part: Path, dest: Path) -> None:
+    with open(part, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(part, dest)
+    folder = os.open(dest.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a crash
+    finally:
+        os.close(folder)
 
 
 async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:

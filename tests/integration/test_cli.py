@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,15 +34,30 @@ def _fixed_clock(tmp_path_factory: pytest.TempPathFactory) -> None:
     CLOCK_FILE.write_text(TUESDAY_MORNING)
 
 
-def quizbot(*args: str, stdin: str = "", bank: Path | None = SAMPLE_BANK,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def quizbot_env(bank: Path | None = SAMPLE_BANK, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("QUIZBOT_", "DISCORD_", "SLACK_"))}
     env["QUIZBOT_FAKE_TIME_FILE"] = str(CLOCK_FILE)
     if bank is not None:
         env["QUIZBOT_QUESTIONS_DIR"] = str(bank)
+    # This checkout's bot, also from another folder (an editable install may point elsewhere).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env | extra
+
+
+def quizbot(*args: str, stdin: str = "", bank: Path | None = SAMPLE_BANK,
+            cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
-                          capture_output=True, env=env, cwd=cwd or ROOT, timeout=60)
+                          capture_output=True, env=quizbot_env(bank, **env), cwd=cwd or ROOT,
+                          timeout=60)
+
+
+def one_line_error(res: subprocess.CompletedProcess[str]) -> str:
+    """A refusal: a non-zero exit and exactly one line on stderr, never a traceback."""
+    assert res.returncode != 0, res.stdout
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("quizbot: "), res.stderr
+    return lines[0]
 
 
 SESSION = "My answer about tokens and subwords\n/advance 12h\n/leaderboard all\n"
@@ -122,8 +140,28 @@ def test_questions_stats_json() -> None:
     assert stats["kind"] == {"concept": 2, "math": 1}
 
 
+def make_db(path: Path) -> int:
+    """A database as people have one: made by `quizbot run`, with a round and an answer.
+    Returns how many answers it holds."""
+    res = quizbot("run", "--db", str(path), "--as", "alice", stdin=SESSION)
+    assert res.returncode == 0, res.stderr
+    assert not Path(f"{path}-wal").exists()  # closed cleanly: everything is in the file
+    return answers_in(path)
+
+
+def answers_in(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        count: int = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    conn.close()
+    return count
+
+
 def test_db_migrate_and_backup(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
+    with sqlite3.connect(db) as conn:  # a database from before schema_version existed
+        conn.execute("CREATE TABLE kept (x INTEGER)")
+    conn.close()
     res = quizbot("db", "migrate", "--db", str(db))
     every = ", ".join(str(v) for v in range(1, latest_version() + 1))
     assert res.returncode == 0 and f"applied {every}" in res.stdout
@@ -134,13 +172,145 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == \
             latest_version()
+    conn.close()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+    res = quizbot("db", "check", "--db", str(db))
+    assert res.returncode == 0 and res.stdout.strip() == f"{db}: ok"
+
+
+@pytest.mark.parametrize("action", [["migrate"], ["check"], ["backup", "copy.db"]])
+def test_db_commands_refuse_a_missing_database(tmp_path: Path, action: list[str]) -> None:
+    # A typo in --db used to create (and migrate, and back up) an empty database.
+    res = quizbot("db", *action, "--db", str(tmp_path / "typo.db"), cwd=tmp_path)
+    assert "no database file at" in one_line_error(res)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_backup_refuses_the_database_itself_by_any_name(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    answers = make_db(db)
+    (tmp_path / "link.db").symlink_to(db)
+    os.link(db, tmp_path / "hard.db")
+    (tmp_path / "sub").mkdir()
+    for dest, cwd in [(str(db), ROOT), ("q.db", tmp_path), ("./sub/../q.db", tmp_path),
+                      ("link.db", tmp_path), ("hard.db", tmp_path), (f"{db}-wal", ROOT)]:
+        res = quizbot("db", "backup", dest, "--db", "q.db", "--force", cwd=tmp_path)
+        assert "is the database" in one_line_error(res), (dest, cwd)
+    assert answers_in(db) == answers > 0
+
+
+def test_backup_refuses_an_existing_file_and_a_missing_folder(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    answers = make_db(db)
+    copy = tmp_path / "copy.db"
+    copy.write_text("someone's notes")
+    res = quizbot("db", "backup", str(copy), "--db", str(db))
+    assert "exists; pass --force" in one_line_error(res)
+    assert copy.read_text() == "someone's notes"
+    res = quizbot("db", "backup", str(copy), "--db", str(db), "--force")
+    assert res.returncode == 0, res.stderr
+    assert answers_in(copy) == answers
+    res = quizbot("db", "backup", str(tmp_path / "nowhere" / "copy.db"), "--db", str(db))
+    assert "folder" in one_line_error(res) and "does not exist" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "q.db"]  # no .part left
+
+
+def zero_page(path: Path, table: str) -> None:
+    """Overwrite ``table``'s root b-tree page with zeros, as a bad disk sector would."""
+    with sqlite3.connect(path) as conn:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?",
+                            (table,)).fetchone()[0]
+    conn.close()
+    with path.open("r+b") as f:
+        f.seek((root - 1) * size)
+        f.write(bytes(size))
+
+
+def test_a_damaged_database_is_found_and_refused(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    make_db(db)
+    zero_page(db, "rounds")  # start-up reads it; quick_check would take 1 s a 500 MB file
+    check = quizbot("db", "check", "--db", str(db))
+    assert check.returncode == 1 and "problem" in check.stdout and "ok" not in check.stdout
+    assert "Traceback" not in check.stderr
+    res = quizbot("db", "backup", str(tmp_path / "copy.db"), "--db", str(db))
+    assert "damaged" in one_line_error(res)
+    assert not (tmp_path / "copy.db").exists()
+    res = quizbot("db", "migrate", "--db", str(db))
+    assert "up to date" not in res.stdout
+    line = one_line_error(res)
+    assert f"{db} is damaged" in line and "restore it from a backup" in line
+    assert "quizbot db check" in line
+    assert "is damaged" in one_line_error(quizbot("run", "--db", str(db), stdin=SESSION))
+
+
+def test_a_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    db.write_bytes(b"these are not the pages you are looking for\n" * 200)
+    check = quizbot("db", "check", "--db", str(db))
+    assert check.returncode == 1 and "file is not a database" in check.stdout
+    for command in [("run",), ("db", "migrate"), ("db", "backup", str(tmp_path / "c.db"))]:
+        line = one_line_error(quizbot(*command, "--db", str(db), stdin=""))
+        assert "is damaged (file is not a database)" in line, command
+
+
+@contextlib.contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """``path`` (a file or a folder) made unwritable for the quizbot processes. Root ignores
+    permission bits, so as root the file is made immutable instead (chattr +i), which binds
+    root too; where that is not allowed either (no CAP_LINUX_IMMUTABLE), the test skips."""
+    if os.geteuid() != 0:
+        mode = path.stat().st_mode
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        pytest.skip("running as root, which ignores file permissions, and chattr is missing")
+    made = subprocess.run([chattr, "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip("running as root, which ignores file permissions, and cannot make a file "
+                    f"immutable here: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(path)], check=True)
+
+
+def test_a_read_only_database_is_refused_at_start_up(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    answers = make_db(db)
+    with unwritable(db):
+        for command in [("run",), ("db", "migrate")]:
+            line = one_line_error(quizbot(*command, "--db", str(db), stdin=SESSION))
+            assert f"the database {db} cannot be written" in line, command
+            assert "writable" in line
+        check = quizbot("db", "check", "--db", str(db))  # reading needs no write access
+        assert check.returncode == 0, check.stderr
+    assert answers_in(db) == answers
+
+
+def test_a_database_in_a_read_only_folder_is_refused_at_start_up(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    make_db(folder / "q.db")
+    with unwritable(folder):
+        for name in ("q.db", "new.db"):
+            res = quizbot("run", "--db", str(folder / name), stdin=SESSION)
+            assert "cannot be written" in one_line_error(res), name
+    assert sorted(p.name for p in folder.iterdir()) == ["q.db"]
 
 
 def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
-    quizbot("db", "migrate", "--db", str(db))
+    make_db(db)
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO schema_version VALUES (99, 'x', 'y')")
+    conn.close()
     res = quizbot("run", "--db", str(db), stdin="")
     assert res.returncode == 1
     assert "schema version 99" in res.stderr and "Traceback" not in res.stderr
@@ -149,7 +319,8 @@ def test_newer_database_is_refused_with_a_clear_message(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["--help"], ["run", "--help"], ["questions", "--help"],
                                      ["questions", "validate", "--help"],
                                      ["questions", "stats", "--help"], ["db", "--help"],
-                                     ["db", "migrate", "--help"], ["db", "backup", "--help"]])
+                                     ["db", "migrate", "--help"], ["db", "backup", "--help"],
+                                     ["db", "check", "--help"]])
 def test_every_command_has_help(command: list[str]) -> None:
     res = quizbot(*command)
     assert res.returncode == 0 and "usage: quizbot" in res.stdout
@@ -162,6 +333,31 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert res.returncode != 0
     assert "timezone" in res.stderr and "Traceback" not in res.stderr
     assert "xoxb-secret-value" not in res.stderr + res.stdout
+
+
+def test_an_unknown_log_level_says_which_are_allowed(tmp_path: Path) -> None:
+    res = quizbot("run", "--db", str(tmp_path / "q.db"), QUIZBOT_LOG_LEVEL="banana")
+    line = one_line_error(res)
+    assert "log_level" in line and "banana" in line
+    assert "DEBUG, INFO, WARNING, ERROR, CRITICAL" in line
+    assert not (tmp_path / "q.db").exists()
+    ok = quizbot("run", "--db", str(tmp_path / "q.db"), QUIZBOT_LOG_LEVEL="info")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    # `quizbot questions stats | head -1`, made deterministic: the reading end is closed
+    # before quizbot writes anything, so its first write meets a broken pipe.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "bot", "questions", "stats"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              env=quizbot_env(), cwd=ROOT, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141  # as if killed by SIGPIPE, which Python ignores
+    assert proc.stderr == ""
 
 
 GOOD_ANSWER = ("Overfitting is when the model memorises noise in its training set: validation "

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import Database, SchemaTooNewError, latest_version, split_statements
+from bot.storage.db import (
+    Database,
+    SchemaTooNewError,
+    UnusableDatabaseError,
+    latest_version,
+    split_statements,
+)
 
 
 async def test_open_sets_pragmas_and_migrates(tmp_path: Path) -> None:
@@ -22,6 +28,22 @@ async def test_open_sets_pragmas_and_migrates(tmp_path: Path) -> None:
         assert busy is not None and busy[0] >= 1000
         assert await db.schema_version() == latest_version()
         assert await db.migrate() == []  # idempotent
+    finally:
+        await db.close()
+
+
+FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+
+
+async def test_commits_are_fsynced_before_they_are_acknowledged(tmp_path: Path) -> None:
+    # WAL with synchronous=NORMAL survives a killed process, not an OS crash or power cut:
+    # the last commits may be in the OS cache only, after their answers were acknowledged.
+    # FULL fsyncs the WAL at every commit. (Power loss itself is not simulated.)
+    db = await Database.open(tmp_path / "q.db")
+    try:
+        async with db.reading() as conn:
+            sync = await (await conn.execute("PRAGMA synchronous")).fetchone()
+        assert sync is not None and sync[0] == FULL
     finally:
         await db.close()
 
@@ -85,3 +107,12 @@ async def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
         await db.close()
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("SELECT display_name FROM people").fetchall() == [("alice",)]
+
+
+async def test_opening_names_a_damaged_file_and_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    path.write_bytes(b"not a database, only text\n" * 300)
+    with pytest.raises(UnusableDatabaseError, match="file is not a database") as raised:
+        await Database.open(path)
+    assert raised.value.damaged and "restore it from a backup" in str(raised.value)
+    assert "\n" not in str(raised.value)
