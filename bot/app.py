@@ -28,6 +28,7 @@ from bot.scheduling import Scheduler
 from bot.services.commands import Commands
 from bot.services.judging import Judge, RubricJudge, StoredVerdicts
 from bot.services.leaderboard import LeaderboardService
+from bot.services.port import Notes
 from bot.services.practice import PracticeService
 from bot.services.reports import ReportService
 from bot.services.requests import RequestLedger
@@ -64,6 +65,7 @@ class Core:
     reports: ReportService
     commands: Commands
     scheduler: Scheduler
+    notes: Notes
 
     @property
     def default_post_time(self) -> time:
@@ -115,7 +117,7 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
                         default_window=parse_duration(settings.window),
                         requests=RequestLedger(db, clock))
     core = Core(settings, db, bank, clock, platforms, rounds, practice, leaderboard,
-                subscriptions, teams, reports, commands, scheduler)
+                subscriptions, teams, reports, commands, scheduler, Notes(db))
     tune_garbage_collection()
     return core
 

@@ -43,10 +43,9 @@ from bot.domain.subscriptions import ChannelRef
 from bot.services.catalogue import help_text, route, spelled
 from bot.services.commands import CommandContext, CommandResult
 from bot.services.practice import PracticeQuestion
-from bot.storage.repositories import Meta
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.services.port import CoreServices
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +268,7 @@ class ShardedQuizClient(discord.AutoShardedClient, QuizClient):
 class DiscordAdapter:
     name = PLATFORM
 
-    def __init__(self, core: Core, *, token: str, guild_id: int | None = None,
+    def __init__(self, core: CoreServices, *, token: str, guild_id: int | None = None,
                  sharded: bool = False, members_intent: bool = False,
                  message_content: bool = True, api_base: str | None = None,
                  gateway_url: str | None = None) -> None:
@@ -352,14 +351,12 @@ class DiscordAdapter:
             tree.copy_global_to(guild=guild)
         digest = definitions_hash(tree)
         key = f"discord.commands.{self.guild_id or 'global'}"
-        async with self.core.db.reading() as conn:
-            known = await Meta(conn).get(key)
+        known = await self.core.notes.get(key)
         if known == digest:
             log.info("Discord commands unchanged; not syncing")
             return
         await tree.sync(guild=guild)
-        async with self.core.db.transaction() as conn:
-            await Meta(conn).set(key, digest)
+        await self.core.notes.set(key, digest)
 
     # -- people ----------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ from bot.services.commands import CommandContext, CommandResult
 from bot.services.practice import PracticeQuestion
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.services.port import CoreServices
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def _team_of(body: dict[str, Any]) -> str:
 class SlackAdapter:
     name = PLATFORM
 
-    def __init__(self, core: Core, *, bot_token: str, app_token: str | None = None,
+    def __init__(self, core: CoreServices, *, bot_token: str, app_token: str | None = None,
                  signing_secret: str | None = None, api_base: str = "https://slack.com/api/",
                  host: str = "0.0.0.0", port: int = 3000, timeout: int = 30) -> None:
         self.core = core
