@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -262,19 +262,20 @@ class RoundService:
             [AnswerResult(AnswerOutcome.NO_ROUND)] * len(items)
         async with self.db.transaction() as conn:
             found: dict[tuple[object, ...], Round | None] = {}
-            rounds: list[Round | None] = []
             for msg, _ in items:
                 key = (msg.channel, msg.thread_id, msg.round_id)
                 if key not in found:
                     cached = self._open_rounds.get(key)
-                    # Before its deadline a posted round is always open (reveals come only
-                    # after it), so a cached round saves a query; later, ask the database.
+                    # A cached round before its deadline saves looking it up; later, ask
+                    # the database. Its state is checked below all the same: a clock that
+                    # stepped back puts "before the deadline" after a reveal.
                     if cached is not None and now < cached.deadline:
                         found[key] = cached
                     else:
                         found[key] = await self._round_for(conn, msg)
                         self._remember_open(key, found[key])
-                rounds.append(found[key])
+            await self._refresh_states(conn, found)
+            rounds = [found[(m.channel, m.thread_id, m.round_id)] for m, _ in items]
             await self._hold_strays(conn, items, rounds, results, now)
             live = [i for i, r in enumerate(rounds)
                     if r is not None and r.state is not RoundState.POSTING]
@@ -334,6 +335,19 @@ class RoundService:
                     await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
                     results[i] = AnswerOutcome.LATE
         return results
+
+    async def _refresh_states(self, conn: Any,
+                              found: dict[tuple[object, ...], Round | None]) -> None:
+        """Give each round its state as of this transaction (one query), so an answer is
+        taken as on time only if its round is open when the answer is stored; a cached
+        round that is no longer open leaves the cache."""
+        ids = list({r.id for r in found.values() if r is not None})
+        states = await Rounds(conn).states(ids)
+        for key, rnd in found.items():
+            if rnd is None or states.get(rnd.id) is rnd.state:
+                continue
+            found[key] = replace(rnd, state=states[rnd.id]) if rnd.id in states else None
+            self._remember_open(key, found[key])
 
     @staticmethod
     async def _hold_strays(conn: Any, items: list[tuple[IncomingMessage, str]],
