@@ -53,7 +53,12 @@ class Scheduler:
                           replace_existing=True, coalesce=True, max_instances=1,
                           misfire_grace_time=max(1, int(self.sweep_seconds)))
         for sub in subscriptions:
-            self.subscription_changed(sub)
+            try:   # one subscription that cannot be scheduled must not stop the others
+                self.subscription_changed(sub)
+            except Exception as exc:
+                c = sub.channel
+                log.error("scheduling subscription %s (channel %s:%s/%s) failed: %s: %s",
+                          sub.id, c.platform, c.workspace, c.channel, type(exc).__name__, exc)
         self._aps.start()
 
     def subscription_changed(self, sub: Subscription) -> None:

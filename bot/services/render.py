@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.adapters.base import Button, Message, MessageKind, Section
 from bot.domain.grading import Grade
 from bot.domain.questions import Question
-from bot.domain.rounds import Round
+from bot.domain.rounds import Person, Round
 from bot.domain.scoring import Standing
 from bot.domain.subscriptions import Subscription
 from bot.domain.text import clip, count, defuse
@@ -122,6 +122,17 @@ def reminder(rnd: Round, names: Sequence[str], user_ids: Sequence[str]) -> Messa
                    (Section("", f"{', '.join(names)}: answer today's question to keep your "
                             "streak going."),),
                    kind=MessageKind.NOTICE, mentions=tuple(user_ids))
+
+
+def unknown_zone(sub: Subscription, lead: Person | None) -> Message:
+    """A channel stopped because its stored time zone cannot be loaded."""
+    who = f"{lead.display_name}: " if lead else ""
+    return Message("Daily question stopped: unknown time zone",
+                   (Section("", f"{who}this channel's schedule names the time zone "
+                            f"'{clip(defuse(sub.timezone), 64)}', which I cannot load, so "
+                            "I stopped posting here. Set it again with /subscribe HH:MM "
+                            "Area/City (for example /subscribe 09:00 Europe/Paris)."),),
+                   kind=MessageKind.NOTICE, mentions=(lead.user_id,) if lead else ())
 
 
 def standings(title: str, rows: Sequence[Standing], own: Standing | None,

@@ -9,10 +9,13 @@ acknowledged only after its transaction commits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.adapters.base import (
     Actor,
@@ -105,7 +108,8 @@ class RoundService:
         This is what the per-subscription cron job and the sweeper call."""
         async with self.db.reading() as conn:
             sub = await Subscriptions(conn).get(subscription_id)
-        if sub is None or not sub.active or not self._running(sub):
+        if sub is None or not sub.active or not self._running(sub) or \
+                not await self._zone_loads(sub):
             return None
         slot = sub.due_slot(self.clock.now())
         return await self._open_round(sub, slot) if slot else None
@@ -114,12 +118,57 @@ class RoundService:
         """Post today's round at once (first start, or a lead asking), unless today has one."""
         async with self.db.reading() as conn:
             sub = await Subscriptions(conn).get(subscription_id)
-        if sub is None or not self._running(sub):
+        if sub is None or not self._running(sub) or not await self._zone_loads(sub):
             return None
         return await self._open_round(sub, sub.immediate_slot(self.clock.now()))
 
     def _running(self, sub: Subscription) -> bool:
         return self.platforms.get(sub.channel.platform) is not None
+
+    async def _zone_loads(self, sub: Subscription) -> bool:
+        """True when the subscription's time zone loads. One that cannot (a zone written
+        to the database without validation, or gone from tzdata) stops the subscription
+        and its lead is told, once: nothing of its schedule can be computed."""
+        try:
+            ZoneInfo(sub.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return True
+        async with self.db.transaction() as conn:
+            subs = Subscriptions(conn)
+            current = await subs.get(sub.id)
+            if current is None or not current.active:
+                return False   # already stopped (and its lead told)
+            await subs.save(replace(current, active=False), self.clock.now())
+            lead = await subs.configured_by(sub.id)
+        log.error("subscription %s (channel %s): unknown time zone; stopped it", sub.id,
+                  _where(sub.channel))
+        platform = self.platforms.get(sub.channel.platform)
+        if platform is not None:
+            try:
+                await platform.send(sub.channel, render.unknown_zone(sub, lead))
+            except PlatformError as exc:
+                log.warning("could not tell subscription %s about its time zone: %s",
+                            sub.id, exc)
+        return False
+
+    @contextlib.asynccontextmanager
+    async def _isolated(self, step: str, subscription_id: int,
+                        round_id: int | None = None) -> AsyncIterator[None]:
+        """One subscription's (or round's) step in a sweep or job: a failure is logged in
+        one line and the caller goes on with the others."""
+        try:
+            yield
+        except Exception as exc:
+            channel = "?"
+            with contextlib.suppress(Exception):
+                async with self.db.reading() as conn:
+                    found = await Subscriptions(conn).get(subscription_id)
+                channel = _where(found.channel) if found else "?"
+            of_round = f" round {round_id}" if round_id is not None else ""
+            log.error("%s failed for subscription %s (channel %s)%s: %s: %s", step,
+                      subscription_id, channel, of_round, type(exc).__name__, exc)
 
     async def _open_round(self, sub: Subscription, slot: Slot) -> Round | None:
         created = False
@@ -271,19 +320,20 @@ class RoundService:
             [AnswerResult(AnswerOutcome.NO_ROUND)] * len(items)
         async with self.db.transaction() as conn:
             found: dict[tuple[object, ...], Round | None] = {}
-            rounds: list[Round | None] = []
             for msg, _ in items:
                 key = (msg.channel, msg.thread_id, msg.round_id)
                 if key not in found:
                     cached = self._open_rounds.get(key)
-                    # Before its deadline a posted round is always open (reveals come only
-                    # after it), so a cached round saves a query; later, ask the database.
+                    # A cached round before its deadline saves looking it up; later, ask
+                    # the database. Its state is checked below all the same: a clock that
+                    # stepped back puts "before the deadline" after a reveal.
                     if cached is not None and now < cached.deadline:
                         found[key] = cached
                     else:
                         found[key] = await self._round_for(conn, msg)
                         self._remember_open(key, found[key])
-                rounds.append(found[key])
+            await self._refresh_states(conn, found)
+            rounds = [found[(m.channel, m.thread_id, m.round_id)] for m, _ in items]
             await self._hold_strays(conn, items, rounds, results, now)
             live = [i for i, r in enumerate(rounds)
                     if r is not None and r.state is not RoundState.POSTING]
@@ -343,6 +393,19 @@ class RoundService:
                     await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
                     results[i] = AnswerOutcome.LATE
         return results
+
+    async def _refresh_states(self, conn: Any,
+                              found: dict[tuple[object, ...], Round | None]) -> None:
+        """Give each round its state as of this transaction (one query), so an answer is
+        taken as on time only if its round is open when the answer is stored; a cached
+        round that is no longer open leaves the cache."""
+        ids = list({r.id for r in found.values() if r is not None})
+        states = await Rounds(conn).states(ids)
+        for key, rnd in found.items():
+            if rnd is None or states.get(rnd.id) is rnd.state:
+                continue
+            found[key] = replace(rnd, state=states[rnd.id]) if rnd.id in states else None
+            self._remember_open(key, found[key])
 
     @staticmethod
     async def _hold_strays(conn: Any, items: list[tuple[IncomingMessage, str]],
@@ -457,8 +520,9 @@ class RoundService:
             unfinished = await Rounds(conn).in_state(RoundState.REVEALING)
         done = []
         for rnd in [*unfinished, *due]:
-            if await self.reveal(rnd.id):
-                done.append(rnd.id)
+            async with self._isolated("the reveal", rnd.subscription_id, rnd.id):
+                if await self.reveal(rnd.id):
+                    done.append(rnd.id)
         return done
 
     async def reveal(self, round_id: int) -> bool:
@@ -602,24 +666,25 @@ class RoundService:
         async with self.db.reading() as conn:
             rounds = await Rounds(conn).needing_reminder(now, REMINDER_AHEAD)
         for rnd in rounds:
-            async with self.db.transaction() as conn:
-                sub = await Subscriptions(conn).get(rnd.subscription_id)
-                if sub is None or not self._running(sub) or \
-                        not await Rounds(conn).mark_reminded(rnd.id, now):
+            async with self._isolated("the reminder", rnd.subscription_id, rnd.id):
+                async with self.db.transaction() as conn:
+                    sub = await Subscriptions(conn).get(rnd.subscription_id)
+                    if sub is None or not self._running(sub) or \
+                            not await Rounds(conn).mark_reminded(rnd.id, now):
+                        continue
+                    answered = {a.person.id for a in await Answers(conn).for_round(rnd.id)}
+                    previous = await Rounds(conn).before(sub.id, rnd.local_date)
+                    at_risk = [a.person for a in await Answers(conn).for_round(previous.id)
+                               if not a.late and a.person.id not in answered] if previous else []
+                platform = self.platforms.get(sub.channel.platform) if sub else None
+                if not at_risk or platform is None or sub is None:
                     continue
-                answered = {a.person.id for a in await Answers(conn).for_round(rnd.id)}
-                previous = await Rounds(conn).before(sub.id, rnd.local_date)
-                at_risk = [a.person for a in await Answers(conn).for_round(previous.id)
-                           if not a.late and a.person.id not in answered] if previous else []
-            platform = self.platforms.get(sub.channel.platform) if sub else None
-            if not at_risk or platform is None or sub is None:
-                continue
-            message = render.reminder(rnd, [p.display_name for p in at_risk],
-                                      [p.user_id for p in at_risk])
-            try:
-                await platform.send(sub.channel, message, thread_id=rnd.thread_id)
-            except PlatformError as exc:
-                log.warning("streak reminder for round %s failed: %s", rnd.id, exc)
+                message = render.reminder(rnd, [p.display_name for p in at_risk],
+                                          [p.user_id for p in at_risk])
+                try:
+                    await platform.send(sub.channel, message, thread_id=rnd.thread_id)
+                except PlatformError as exc:
+                    log.warning("streak reminder for round %s failed: %s", rnd.id, exc)
 
     @staticmethod
     async def _last_answer(conn: Any, channel: ChannelRef, actor: Actor, about: Actor,
@@ -743,40 +808,42 @@ class RoundService:
             subs = await Subscriptions(conn).active(self.platforms.names())
         now = self.clock.now()
         for rnd in stuck:
-            async with self.db.reading() as conn:
-                sub = await Subscriptions(conn).get(rnd.subscription_id)
-            if sub is None or not self._running(sub):
-                continue
-            if now >= rnd.deadline:
-                # Its window closed while the post was unconfirmed. If an attempt did reach
-                # the platform, people saw the question: adopt the post so it is revealed.
-                platform = self.platforms.get(sub.channel.platform)
-                question = self.bank.get(rnd.question_id)
-                sent = Sent(rnd.message_id, rnd.message_id) if rnd.message_id else None
-                if sent is None and rnd.post_attempts and platform is not None \
-                        and question is not None:
-                    key = render.daily_question(question, rnd, sub).key
-                    sent = await self._find_sent(platform, sub.channel, key)
-                thread: str | None = None
-                adopt: str | None = None
-                if sent is not None and platform is not None and question is not None:
-                    try:  # the reveal goes in the thread, or the channel if there is none
-                        thread = await self._thread_for(platform, sub, sent, question.prompt)
-                    except PlatformError as exc:
-                        log.warning("round %s has no thread (%s)", rnd.id, exc)
-                async with self.db.transaction() as conn:
-                    if sent is not None:
-                        await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread, now)
-                        adopt = thread
-                    else:
-                        log.warning("round %s was never posted before its deadline; "
-                                    "dropping it", rnd.id)
-                        await Rounds(conn).expire_unposted(rnd.id, now)
-                await self._adopt_strays(sub.channel, adopt)
-                continue
-            await self._publish(sub, rnd)
+            async with self._isolated("posting", rnd.subscription_id, rnd.id):
+                async with self.db.reading() as conn:
+                    sub = await Subscriptions(conn).get(rnd.subscription_id)
+                if sub is None or not self._running(sub) or not await self._zone_loads(sub):
+                    continue
+                if now >= rnd.deadline:
+                    # Its window closed while the post was unconfirmed. If an attempt did reach
+                    # the platform, people saw the question: adopt the post so it is revealed.
+                    platform = self.platforms.get(sub.channel.platform)
+                    question = self.bank.get(rnd.question_id)
+                    sent = Sent(rnd.message_id, rnd.message_id) if rnd.message_id else None
+                    if sent is None and rnd.post_attempts and platform is not None \
+                            and question is not None:
+                        key = render.daily_question(question, rnd, sub).key
+                        sent = await self._find_sent(platform, sub.channel, key)
+                    thread: str | None = None
+                    adopt: str | None = None
+                    if sent is not None and platform is not None and question is not None:
+                        try:  # the reveal goes in the thread, or the channel if there is none
+                            thread = await self._thread_for(platform, sub, sent, question.prompt)
+                        except PlatformError as exc:
+                            log.warning("round %s has no thread (%s)", rnd.id, exc)
+                    async with self.db.transaction() as conn:
+                        if sent is not None:
+                            await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread, now)
+                            adopt = thread
+                        else:
+                            log.warning("round %s was never posted before its deadline; "
+                                        "dropping it", rnd.id)
+                            await Rounds(conn).expire_unposted(rnd.id, now)
+                    await self._adopt_strays(sub.channel, adopt)
+                    continue
+                await self._publish(sub, rnd)
         for sub in subs:
-            await self.post_due(sub.id)
+            async with self._isolated("the daily post", sub.id):
+                await self.post_due(sub.id)
         await self.remind_due()
         await self.reveal_due()
         await self.archive_due()
@@ -790,17 +857,22 @@ class RoundService:
         async with self.db.reading() as conn:
             rounds = await Rounds(conn).voting_closed(now - VOTING_WINDOW)
         for rnd in rounds:
-            async with self.db.reading() as conn:
-                sub = await Subscriptions(conn).get(rnd.subscription_id)
-            platform = self.platforms.get(sub.channel.platform) if sub else None
-            if sub is None or platform is None or rnd.thread_id is None:
-                continue
-            archive = getattr(platform, "archive", None)
-            if archive is not None:
-                try:
-                    await archive(sub.channel, rnd.thread_id)
-                except PlatformError as exc:
-                    log.warning("archiving the thread of round %s failed: %s", rnd.id, exc)
+            async with self._isolated("archiving", rnd.subscription_id, rnd.id):
+                async with self.db.reading() as conn:
+                    sub = await Subscriptions(conn).get(rnd.subscription_id)
+                platform = self.platforms.get(sub.channel.platform) if sub else None
+                if sub is None or platform is None or rnd.thread_id is None:
                     continue
-            async with self.db.transaction() as conn:
-                await Rounds(conn).mark_archived(rnd.id, now)
+                archive = getattr(platform, "archive", None)
+                if archive is not None:
+                    try:
+                        await archive(sub.channel, rnd.thread_id)
+                    except PlatformError as exc:
+                        log.warning("archiving the thread of round %s failed: %s", rnd.id, exc)
+                        continue
+                async with self.db.transaction() as conn:
+                    await Rounds(conn).mark_archived(rnd.id, now)
+
+
+def _where(channel: ChannelRef) -> str:
+    return f"{channel.platform}:{channel.workspace}/{channel.channel}"

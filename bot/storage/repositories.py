@@ -226,6 +226,15 @@ class Rounds(_Repo):
             " RETURNING post_attempts", (round_id,))
         return int(next(iter(rows))[0]) - 1
 
+    async def states(self, round_ids: list[int]) -> dict[int, RoundState]:
+        """The current state of each of the rounds, in one query."""
+        if not round_ids:
+            return {}
+        marks = ",".join("?" for _ in round_ids)
+        rows = await fetch_all(self.conn, f"SELECT id, state FROM rounds WHERE id IN ({marks})",
+                               round_ids)
+        return {r[0]: RoundState(r[1]) for r in rows}
+
     async def in_state(self, state: RoundState) -> list[Round]:
         rows = await fetch_all(self.conn, "SELECT * FROM rounds WHERE state=? ORDER BY id",
                                (state.value,))

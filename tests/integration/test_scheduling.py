@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.app import Core
 from bot.clock import FixedClock
-from bot.domain.subscriptions import Subscription
-from bot.scheduling import cron_for, post_job_id
+from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.scheduling import Scheduler, cron_for, post_job_id
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform
 
 
@@ -65,3 +66,64 @@ def _lead():  # type: ignore[no-untyped-def]
     from bot.services.commands import CommandContext
 
     return CommandContext(LEAD, CHANNEL, "general")
+
+
+ELSEWHERE = ChannelRef("memory", "T1", "C2")
+
+
+async def _with_unknown_zone(core: Core) -> tuple[Subscription, Subscription]:
+    """Two subscriptions, the first with a zone written into the database directly."""
+    subs = []
+    for channel, name in ((ELSEWHERE, "mars"), (CHANNEL, "general")):
+        sub = await core.subscriptions.subscribe(LEAD, channel, name,
+                                                 post_time=core.default_post_time,
+                                                 timezone="UTC", window=core.default_window)
+        assert isinstance(sub, Subscription)
+        subs.append(sub)
+    async with core.db.transaction() as conn:
+        await conn.execute("UPDATE subscriptions SET timezone='Mars/Olympus' WHERE id=?",
+                           (subs[0].id,))
+    return subs[0], subs[1]
+
+
+async def test_an_unknown_zone_stops_its_own_channel_only(core: Core, clock: FixedClock,
+                                                          memory: MemoryPlatform) -> None:
+    bad, good = await _with_unknown_zone(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    await core.start()                     # the start-up sweep, then the schedules
+    try:
+        assert [p.channel for p in memory.questions] == [CHANNEL]
+        assert core.scheduler.job_ids() == [post_job_id(good.id), "sweeper"]
+        stopped = await core.subscriptions.get(ELSEWHERE)
+        assert stopped is not None and not stopped.active
+        (notice,) = [p for p in memory.posts if p.channel == ELSEWHERE]
+        assert notice.message.mentions == (LEAD.user_id,)
+        assert "Mars/Olympus" in notice.message.text()
+        assert "/subscribe HH:MM Area/City" in notice.message.text()
+        clock.set(datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
+        await core.scheduler.sweep_job()
+        await core.scheduler.post_job(bad.id)
+        await core.rounds.sweep()
+        assert [p.channel for p in memory.reveals] == [CHANNEL]
+        assert len([p for p in memory.posts if p.channel == ELSEWHERE]) == 1  # told once
+    finally:
+        await core.close()
+
+
+async def test_a_failed_notice_leaves_the_subscription_stopped(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    bad, good = await _with_unknown_zone(core)
+    clock.set(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    memory.fail_next_sends = 1             # the notice (the first post) fails
+    await core.scheduler.post_job(bad.id)
+    stopped = await core.subscriptions.get(ELSEWHERE)
+    assert stopped is not None and not stopped.active
+    assert memory.posts == []
+    # Handed a subscription whose zone cannot load, set-up schedules the others.
+    scheduler = Scheduler(core.rounds)
+    scheduler.start([replace(good, timezone="Mars/Olympus", id=99), good])
+    assert scheduler.job_ids() == [post_job_id(good.id), "sweeper"]
+    await scheduler.shutdown()
+    await core.rounds.sweep()
+    assert [p.channel for p in memory.questions] == [CHANNEL]
+    assert [p for p in memory.posts if p.channel == ELSEWHERE] == []   # not retold

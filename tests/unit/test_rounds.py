@@ -316,3 +316,31 @@ async def test_a_round_whose_thread_never_opened_is_revealed_in_the_channel(
     assert len(memory.questions) == 1 and len(memory.reveals) == 1
     assert memory.reveals[0].thread_id is None
     assert [user for user, _ in memory.told] == [LEAD.user_id]   # told once, not per sweep
+
+
+async def test_after_the_clock_steps_back_a_revealed_round_takes_no_on_time_answer(
+        core: Core, clock: FixedClock, memory: MemoryPlatform) -> None:
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
+    rnd = await core.rounds.post_due(sub.id)
+    assert rnd and rnd.thread_id
+    first = await core.rounds.record_answer(answer(rnd.thread_id, "on time", user="U1",
+                                                   name="alice"))
+    assert first.outcome is AnswerOutcome.RECORDED    # the open round is now cached
+    clock.set(datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
+    await core.rounds.sweep()                          # graded, paid and revealed
+    assert len(memory.reveals) == 1
+    clock.set(datetime(2026, 11, 22, 16, 0, tzinfo=UTC))  # NTP steps the clock back
+    res = await core.rounds.record_answer(answer(rnd.thread_id, "after the reveal",
+                                                 user="U2", name="bob", message_id="b1"))
+    assert res.outcome is AnswerOutcome.LATE           # as any answer after the reveal
+    assert rnd.id not in {r.id for r in core.rounds._open_rounds.values()}  # stale entry gone
+    assert ("b1", AnswerOutcome.RECORDED) not in memory.acks
+    async with core.db.reading() as conn:
+        stored = {a.person.display_name: a for a in await Answers(conn).for_round(rnd.id)}
+        done = await Rounds(conn).get(rnd.id)
+    assert done and done.state is RoundState.REVEALED
+    assert stored["bob"].late and not stored["alice"].late
+    again = await core.rounds.record_answer(answer(rnd.thread_id, "edit", user="U1",
+                                                   name="alice"))
+    assert again.outcome is AnswerOutcome.REJECTED     # alice's answer stands as graded
