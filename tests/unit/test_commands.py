@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
-from bot.app import Core
+from bot.app import Core, build
+from bot.bank import load_bank
 from bot.clock import FixedClock
+from bot.config import Settings
+from bot.domain.questions import Level
 from bot.services.commands import CommandContext
 from bot.services.practice import resolve_topic
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, answer, person
@@ -163,3 +167,16 @@ async def test_time_zones_in_any_case_and_only_close_suggestions(core: Core) -> 
 def test_did_you_mean_lists_only_close_topics(core: Core) -> None:
     assert resolve_topic(core.bank, "smple") == (None, ["sample"])
     assert resolve_topic(core.bank, "kubernetes") == (None, [])
+
+
+async def test_topics_are_listed_from_entry_level_up(settings: Settings, clock: FixedClock) -> None:
+    bank = load_bank(Path(__file__).parents[2] / "questions")
+    core = await build(settings, clock=clock, bank=bank)
+    try:
+        text = (await core.commands.run(ALICE, "topics")).message.text()
+    finally:
+        await core.close()
+    headings = [lv.value.capitalize() for lv in Level if any(
+        t.level is lv for t in bank.topics.values())]
+    positions = [text.index(f"*{h}*") for h in headings]
+    assert len(headings) > 1 and positions == sorted(positions)

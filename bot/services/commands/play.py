@@ -9,6 +9,7 @@ from bot.domain.parsing import (
     InputError,
 )
 from bot.domain.periods import Period
+from bot.domain.questions import Level
 from bot.services.catalogue import help_text
 from bot.services.commands.context import (
     CommandBase,
@@ -38,8 +39,9 @@ class PlayCommands(CommandBase):
         for t in self.bank.topics.values():
             by_level.setdefault(t.level.value, []).append(
                 f"{t.id} ({len(t.question_ids)}): {t.title}")
-        sections = tuple(Section(level.capitalize(), "\n".join(sorted(items)))
-                         for level, items in by_level.items())
+        order = [lv.value for lv in Level]  # entry level first, as the guides are
+        sections = tuple(Section(level.capitalize(), "\n".join(sorted(by_level[level])))
+                         for level in order if level in by_level)
         return CommandResult(Message(f"{len(self.bank)} questions in {len(self.bank.topics)} "
                                      "topics", sections, "Practise one with /quiz <topic>."))
 
