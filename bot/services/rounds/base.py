@@ -1,0 +1,86 @@
+"""What every part of ``RoundService`` shares: its state and the helpers all parts use.
+
+``RoundsBase`` holds the database, bank, platforms, clock, judge and the answer writer's
+queue and open-round cache; the use cases (posting, answers, reveal, votes, sweeps) are
+mixins over it. The helpers here are the ones more than one part needs: whether a
+subscription's platform runs, a sweep step isolated from the others, and finding a post an
+interrupted attempt made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from bot.adapters.base import ChatPlatform, IncomingMessage, PlatformError, Platforms, Sent
+from bot.bank import QuestionBank
+from bot.clock import Clock
+from bot.domain.rounds import AnswerOutcome, Round
+from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.services.judging import Judge, RubricJudge
+from bot.storage.db import Database
+from bot.storage.repositories import Subscriptions
+
+if TYPE_CHECKING:
+    from bot.services.rounds.answers import AnswerResult
+
+# One logger for the package, under the name the single module had, so log lines (whose
+# format shows the logger's name) read as they did before the split.
+log = logging.getLogger("bot.services.rounds")
+
+
+class RoundsBase:
+    def __init__(self, db: Database, bank: QuestionBank, platforms: Platforms, clock: Clock,
+                 *, seed: str = "quizbot", judge: Judge | None = None,
+                 totals_tz: str = "UTC") -> None:
+        self.db, self.bank, self.platforms, self.clock, self.seed = (
+            db, bank, platforms, clock, seed)
+        self.totals_tz = totals_tz
+        self.judge: Judge = judge or RubricJudge()
+        self._pending: list[tuple[IncomingMessage, str,
+                                  asyncio.Future[AnswerOutcome | AnswerResult]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._open_rounds: dict[tuple[object, ...], Round] = {}
+
+    def _running(self, sub: Subscription) -> bool:
+        return self.platforms.get(sub.channel.platform) is not None
+
+    @contextlib.asynccontextmanager
+    async def _isolated(self, step: str, subscription_id: int,
+                        round_id: int | None = None) -> AsyncIterator[None]:
+        """One subscription's (or round's) step in a sweep or job: a failure is logged in
+        one line and the caller goes on with the others."""
+        try:
+            yield
+        except Exception as exc:
+            channel = "?"
+            with contextlib.suppress(Exception):
+                async with self.db.reading() as conn:
+                    found = await Subscriptions(conn).get(subscription_id)
+                channel = _where(found.channel) if found else "?"
+            of_round = f" round {round_id}" if round_id is not None else ""
+            log.error("%s failed for subscription %s (channel %s)%s: %s: %s", step,
+                      subscription_id, channel, of_round, type(exc).__name__, exc)
+
+    @staticmethod
+    async def _find_sent(platform: ChatPlatform, channel: ChannelRef, key: str,
+                         thread_id: str | None = None) -> Sent | None:
+        """The post an earlier, interrupted attempt made, if the platform can tell."""
+        finder = getattr(platform, "find_sent", None)
+        if finder is None:
+            return None
+        try:
+            found: Sent | None = await finder(channel, key, thread_id)
+        except PlatformError as exc:
+            log.warning("looking up an earlier post failed (%s); posting again", exc)
+            return None
+        if found is not None:
+            log.info("adopting the post an interrupted attempt made (%s)", key)
+        return found
+
+
+def _where(channel: ChannelRef) -> str:
+    return f"{channel.platform}:{channel.workspace}/{channel.channel}"

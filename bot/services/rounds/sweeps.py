@@ -1,0 +1,123 @@
+"""The sweeper and the jobs it runs: reminders, posting and reveals that fell due, archiving.
+
+``sweep`` runs at start-up and every minute and finishes whatever fell due or failed:
+rounds stuck in 'posting' (retried, or adopted or dropped once their window closed), due
+posts, streak reminders, reveals, thread archiving, and forgetting stray replies to posts
+that never landed. Each step is isolated, so one subscription's failure stops no other.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.adapters.base import PlatformError, Sent
+from bot.domain.rounds import RoundState
+from bot.services import render
+from bot.services.rounds.base import log
+from bot.services.rounds.posting import PostingMixin
+from bot.services.rounds.reveal import RevealMixin
+from bot.storage.repositories import Answers, Rounds, Strays, Subscriptions
+
+REMINDER_AHEAD = timedelta(hours=1)
+VOTING_WINDOW = timedelta(hours=24)
+STRAY_KEEP = timedelta(days=2)
+
+
+class SweepsMixin(PostingMixin, RevealMixin):
+    async def remind_due(self) -> None:
+        """An hour before a deadline, nudge people whose streak would break (once a round)."""
+        now = self.clock.now()
+        async with self.db.reading() as conn:
+            rounds = await Rounds(conn).needing_reminder(now, REMINDER_AHEAD)
+        for rnd in rounds:
+            async with self._isolated("the reminder", rnd.subscription_id, rnd.id):
+                async with self.db.transaction() as conn:
+                    sub = await Subscriptions(conn).get(rnd.subscription_id)
+                    if sub is None or not self._running(sub) or \
+                            not await Rounds(conn).mark_reminded(rnd.id, now):
+                        continue
+                    answered = {a.person.id for a in await Answers(conn).for_round(rnd.id)}
+                    previous = await Rounds(conn).before(sub.id, rnd.local_date)
+                    at_risk = [a.person for a in await Answers(conn).for_round(previous.id)
+                               if not a.late and a.person.id not in answered] if previous else []
+                platform = self.platforms.get(sub.channel.platform) if sub else None
+                if not at_risk or platform is None or sub is None:
+                    continue
+                message = render.reminder(rnd, [p.display_name for p in at_risk],
+                                          [p.user_id for p in at_risk])
+                try:
+                    await platform.send(sub.channel, message, thread_id=rnd.thread_id)
+                except PlatformError as exc:
+                    log.warning("streak reminder for round %s failed: %s", rnd.id, exc)
+
+    async def sweep(self) -> None:
+        """Run at start-up and every minute: finish anything that fell due or failed."""
+        async with self.db.reading() as conn:
+            stuck = await Rounds(conn).in_state(RoundState.POSTING)
+            subs = await Subscriptions(conn).active(self.platforms.names())
+        now = self.clock.now()
+        for rnd in stuck:
+            async with self._isolated("posting", rnd.subscription_id, rnd.id):
+                async with self.db.reading() as conn:
+                    sub = await Subscriptions(conn).get(rnd.subscription_id)
+                if sub is None or not self._running(sub) or not await self._zone_loads(sub):
+                    continue
+                if now >= rnd.deadline:
+                    # Its window closed while the post was unconfirmed. If an attempt did reach
+                    # the platform, people saw the question: adopt the post so it is revealed.
+                    platform = self.platforms.get(sub.channel.platform)
+                    question = self.bank.get(rnd.question_id)
+                    sent = Sent(rnd.message_id, rnd.message_id) if rnd.message_id else None
+                    if sent is None and rnd.post_attempts and platform is not None \
+                            and question is not None:
+                        key = render.daily_question(question, rnd, sub).key
+                        sent = await self._find_sent(platform, sub.channel, key)
+                    thread: str | None = None
+                    adopt: str | None = None
+                    if sent is not None and platform is not None and question is not None:
+                        try:  # the reveal goes in the thread, or the channel if there is none
+                            thread = await self._thread_for(platform, sub, sent, question.prompt)
+                        except PlatformError as exc:
+                            log.warning("round %s has no thread (%s)", rnd.id, exc)
+                    async with self.db.transaction() as conn:
+                        if sent is not None:
+                            await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread, now)
+                            adopt = thread
+                        else:
+                            log.warning("round %s was never posted before its deadline; "
+                                        "dropping it", rnd.id)
+                            await Rounds(conn).expire_unposted(rnd.id, now)
+                    await self._adopt_strays(sub.channel, adopt)
+                    continue
+                await self._publish(sub, rnd)
+        for sub in subs:
+            async with self._isolated("the daily post", sub.id):
+                await self.post_due(sub.id)
+        await self.remind_due()
+        await self.reveal_due()
+        await self.archive_due()
+        async with self.db.transaction() as conn:  # replies to posts that never landed
+            await Strays(conn).forget_before(now - STRAY_KEEP)
+
+    async def archive_due(self) -> None:
+        """Close the threads of rounds whose voting window has ended, on platforms that
+        have such a thing (Discord archives them; others do nothing)."""
+        now = self.clock.now()
+        async with self.db.reading() as conn:
+            rounds = await Rounds(conn).voting_closed(now - VOTING_WINDOW)
+        for rnd in rounds:
+            async with self._isolated("archiving", rnd.subscription_id, rnd.id):
+                async with self.db.reading() as conn:
+                    sub = await Subscriptions(conn).get(rnd.subscription_id)
+                platform = self.platforms.get(sub.channel.platform) if sub else None
+                if sub is None or platform is None or rnd.thread_id is None:
+                    continue
+                archive = getattr(platform, "archive", None)
+                if archive is not None:
+                    try:
+                        await archive(sub.channel, rnd.thread_id)
+                    except PlatformError as exc:
+                        log.warning("archiving the thread of round %s failed: %s", rnd.id, exc)
+                        continue
+                async with self.db.transaction() as conn:
+                    await Rounds(conn).mark_archived(rnd.id, now)
