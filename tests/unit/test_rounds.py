@@ -344,3 +344,20 @@ async def test_after_the_clock_steps_back_a_revealed_round_takes_no_on_time_answ
     again = await core.rounds.record_answer(answer(rnd.thread_id, "edit", user="U1",
                                                    name="alice"))
     assert again.outcome is AnswerOutcome.REJECTED     # alice's answer stands as graded
+
+
+async def test_a_reaction_votes_in_the_round_of_the_answer_it_is_on(
+        core: Core, clock: FixedClock) -> None:
+    sub = await subscribe(core)
+    day = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    for i, (user, name) in enumerate([("U1", "alice"), ("U2", "bob")]):
+        clock.set(day + timedelta(days=i))
+        rnd = await core.rounds.post_due(sub.id)
+        assert rnd is not None and rnd.thread_id
+        await core.rounds.record_answer(answer(rnd.thread_id, "Tokens are subword pieces.",
+                                               user=user, name=name, message_id=f"m-{name}"))
+        clock.set(day + timedelta(days=i, hours=9))
+        await core.rounds.sweep()
+    carol = answer("t", "", user="U3", name="carol").actor
+    voted = await core.rounds.vote_for_message(carol, CHANNEL, "m-alice")  # day one's answer
+    assert voted is not None and "+1 to alice for their answer on 2026-11-22" in voted.text()

@@ -31,13 +31,23 @@ class Refused(Exception):
 class VotesMixin(RoundsBase):
     @staticmethod
     async def _last_answer(conn: Any, channel: ChannelRef, actor: Actor, about: Actor,
-                           now: datetime) -> tuple[Subscription, Round, Person, Person | None,
-                                                   Answer | None] | None:
-        """For votes and lead adjustments: the channel's last revealed round, the acting
-        person (recorded), the person acted on and their answer; None without a round."""
+                           now: datetime, round_id: int | None = None
+                           ) -> tuple[Subscription, Round, Person, Person | None,
+                                      Answer | None] | None:
+        """For votes and lead adjustments: the channel's last revealed round (or the revealed
+        round ``round_id`` of this channel), the acting person (recorded), the person acted
+        on and their answer; None without such a round."""
         sub = await Subscriptions(conn).for_channel(channel)
-        rnd = await Rounds(conn).latest_revealed(sub.id) if sub else None
-        if sub is None or rnd is None:
+        if sub is None:
+            return None
+        if round_id is None:
+            rnd = await Rounds(conn).latest_revealed(sub.id)
+        else:
+            rnd = await Rounds(conn).get(round_id)
+            if rnd is not None and (rnd.subscription_id != sub.id
+                                    or rnd.state is not RoundState.REVEALED):
+                rnd = None
+        if rnd is None:
             return None
         people = People(conn)
         me = await people.upsert(actor.platform, actor.workspace, actor.user_id,
@@ -46,17 +56,20 @@ class VotesMixin(RoundsBase):
         answer = await Answers(conn).get(rnd.id, target.id) if target else None
         return sub, rnd, me, target, answer
 
-    async def vote(self, voter: Actor, channel: ChannelRef, author: Actor) -> Message:
-        """A peer vote for ``author``'s answer in the channel's latest revealed round."""
+    async def vote(self, voter: Actor, channel: ChannelRef, author: Actor, *,
+                   round_id: int | None = None) -> Message:
+        """A peer vote for ``author``'s answer in the channel's latest revealed round (or in
+        round ``round_id``: a reaction names the answer, and so its round)."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
-            found = await self._last_answer(conn, channel, voter, author, now)
+            found = await self._last_answer(conn, channel, voter, author, now, round_id)
             if found is None:
                 return reply("Nothing to vote on yet", "Votes open once a round is revealed.")
             sub, rnd, v, target, answer = found
             if target is None or answer is None or answer.late:
                 return reply("No answer to vote for",
-                             f"{author.display_name} has no on-time answer in the last round.")
+                             f"{author.display_name} has no on-time answer in "
+                             f"{'that' if round_id else 'the last'} round.")
             scores = Scores(conn, self.totals_tz)
             refusal = vote_allowed(voter_id=v.id, author_id=target.id,
                                    votes_by_voter=await scores.votes_by(rnd.id, v.id),
@@ -84,7 +97,7 @@ class VotesMixin(RoundsBase):
             return None
         p = answer.person
         return await self.vote(voter, channel, Actor(p.platform, p.workspace, p.user_id,
-                                                     p.display_name))
+                                                     p.display_name), round_id=answer.round_id)
 
     async def adjust(self, lead: Actor, channel: ChannelRef, person: Actor, points: int,
                      reason: str, *, set_total: bool) -> Message:
