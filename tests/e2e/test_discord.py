@@ -37,6 +37,8 @@ async def test_daily_post_thread_answers_edit_reveal_leaderboard(
         fake = env.fake
         assert fake.synced and sorted(f"/{c['name']}" for c in fake.synced[0]) == \
             sorted(slash_commands("discord"))  # the tree is the catalogue's
+        # everyone sees every command; the bot checks who may do what (see rights.py)
+        assert all(c.get("default_member_permissions") is None for c in fake.synced[0])
         thread = await schedule_and_post(env, clock)
         question = fake.messages[thread]
         assert question["embeds"][0]["title"].startswith("Daily question")
