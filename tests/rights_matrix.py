@@ -29,6 +29,7 @@ from bot.services.rights import (
     OWN_POINTS,
     Power,
 )
+from tests.unit.test_commands import dump as dump_rows
 
 ROLES = ("admin", "own-team lead", "other-team lead", "channel lead", "member")
 ALLOWED: dict[Power, set[str]] = {
@@ -111,12 +112,7 @@ async def build_scenario(core: Core, cast: Cast, clock: FixedClock, *,
 
 
 def dump(path: Path) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as conn:
-        rows: list[tuple[object, ...]] = []
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"
-                                     " AND name NOT LIKE 'sqlite_%' ORDER BY name"):
-            rows.extend((table, *r) for r in conn.execute(f"SELECT * FROM {table}"))
-        return rows
+    return dump_rows(str(path))
 
 
 def copy_db(source: Path, target: Path) -> None:
