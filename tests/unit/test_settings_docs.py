@@ -77,3 +77,25 @@ def test_a_copied_env_example_leaves_every_default(tmp_path: Path,
     (tmp_path / ".env").write_text(ENV_EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert Settings() == Settings(_env_file=None)
+
+
+def readme_table_settings() -> set[str]:
+    """Setting names in the first column of the README's table under "## Configure"."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Configure\n"):]
+    section = section[:section.index("\n## ", 1)]
+    names: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            names.update(re.findall(r"`([A-Z][A-Z0-9_]*)`", line.split("|")[1]))
+    return names
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_readme_configuration_table_lists_every_setting(field: str) -> None:
+    assert env_name(field) in readme_table_settings(), \
+        f"{env_name(field)} is missing from the README's Configure table"
+
+
+def test_readme_configuration_table_lists_only_settings() -> None:
+    assert readme_table_settings() <= {env_name(f) for f in Settings.model_fields}
