@@ -38,10 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", help="start the bot", description="Start the bot. Without "
-                         "platform tokens it runs the console adapter in this terminal.")
+                         "platform tokens it runs the console adapter in this terminal (with "
+                         "no terminal it exits 2 saying what to set; --platform console "
+                         "reads commands from standard input).")
     run.add_argument("--platform", choices=["auto", "console", "discord", "slack", "all"],
                      default=None, help="which adapter(s) to run (default: from settings; "
-                     "auto picks by configured tokens, console when none)")
+                     "auto picks by configured tokens, console on a terminal when none)")
     run.add_argument("--db", type=Path, help="SQLite database file (default: ./data/quizbot.db)")
     run.add_argument("--as", dest="user", metavar="NAME",
                      help="console only: the person typing (default: your login name)")
@@ -303,6 +305,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + signal.SIGPIPE
 
 
+NOTHING_TO_RUN = (
+    "quizbot: no platform tokens and no terminal for the console: set DISCORD_TOKEN, or "
+    "SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET (in the environment or "
+    ".env), or pass --platform console to read commands from standard input")
+
+
+def _nothing_to_run(choice: str, platforms: list[str]) -> bool:
+    """auto found no tokens and would fall back to the console, but there is no terminal
+    (``docker run -d``, a service): the console would read end-of-input and exit 0 at once,
+    which looks like success and makes a restart loop. An explicit console choice reads
+    scripted input from the pipe as always."""
+    return choice == "auto" and platforms == ["console"] and not sys.stdin.isatty()
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "questions":
@@ -317,8 +333,12 @@ def _main(argv: Sequence[str] | None) -> int:
             return asyncio.run(_cmd_db(args, settings))
         logging.basicConfig(level=settings.log_level.upper(),
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        platforms = settings.platforms(args.platform)
+        if _nothing_to_run(args.platform or settings.platform, platforms):
+            print(NOTHING_TO_RUN, file=sys.stderr)
+            return 2
         from bot.app import run
-        return asyncio.run(run(settings, settings.platforms(args.platform), user=args.user))
+        return asyncio.run(run(settings, platforms, user=args.user))
     except (SchemaTooNewError, UnusableDatabaseError, BackupRefusedError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 1

@@ -18,7 +18,11 @@ from pydantic import ValidationError
 from bot.domain.grading import vocabulary
 from bot.domain.questions import Level, Question, TopicFile
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "questions"
+_PACKAGE = Path(__file__).resolve().parent
+#: The bank installed inside the package (a wheel, pipx: see setup.py), else the checkout's
+#: top-level questions/ folder, its source (an editable install, or running from the tree).
+DEFAULT_DIR = (_PACKAGE / "questions" if (_PACKAGE / "questions").is_dir()
+               else _PACKAGE.parent / "questions")
 # libyaml's safe loader when PyYAML was built with it (about 5x faster), else pure Python.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

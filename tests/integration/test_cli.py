@@ -38,6 +38,9 @@ def quizbot_env(bank: Path | None = SAMPLE_BANK, **extra: str) -> dict[str, str]
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("QUIZBOT_", "DISCORD_", "SLACK_"))}
     env["QUIZBOT_FAKE_TIME_FILE"] = str(CLOCK_FILE)
+    # Piped input is a console script: say so, since auto refuses to start the console
+    # without a terminal (test_auto_without_tokens_or_terminal_says_what_to_set).
+    env["QUIZBOT_PLATFORM"] = "console"
     if bank is not None:
         env["QUIZBOT_QUESTIONS_DIR"] = str(bank)
     # This checkout's bot, also from another folder (an editable install may point elsewhere).
@@ -103,6 +106,21 @@ def test_defaults_to_console_and_data_dir(tmp_path: Path) -> None:
     res = quizbot("run", "--as", "carol", stdin="/leaderboard\n", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "data" / "quizbot.db").exists()
+
+
+@pytest.mark.parametrize("stdin", ["", SESSION])
+def test_auto_without_tokens_or_terminal_says_what_to_set(tmp_path: Path, stdin: str) -> None:
+    # `docker run -d` with no tokens: no console fallback that reads end-of-input and exits
+    # 0 (a silent exit, or a restart loop), but one line naming what is missing, exit 2.
+    for how in [("run",), ("run", "--platform", "auto")]:
+        res = quizbot(*how, "--db", str(tmp_path / "q.db"), stdin=stdin, cwd=tmp_path,
+                      QUIZBOT_PLATFORM="auto")
+        assert res.returncode == 2, res.stdout
+        line = one_line_error(res)
+        assert "DISCORD_TOKEN" in line and "SLACK_BOT_TOKEN" in line
+        assert "--platform console" in line
+        assert res.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # no database made, nothing started
 
 
 def test_platforms_without_tokens_say_what_to_set(tmp_path: Path) -> None:
