@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import signal
 import sqlite3
@@ -315,8 +314,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.command == "db":
             return asyncio.run(_cmd_db(args, settings))
-        logging.basicConfig(level=settings.log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from bot.logs import configure
+        configure(settings)   # text or JSON lines, tokens masked
         from bot.app import run
         return asyncio.run(run(settings, settings.platforms(args.platform), user=args.user))
     except (SchemaTooNewError, UnusableDatabaseError, BackupRefusedError) as exc:
