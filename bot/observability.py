@@ -192,6 +192,8 @@ class InstrumentedPlatform:
             raise
 
     def __getattr__(self, attr: str) -> Any:
+        if attr == "inner":   # not set yet (a copy being made): no recursion
+            raise AttributeError(attr)
         value = getattr(self.inner, attr)
         if attr not in OPTIONAL_CALLS or not callable(value):
             return value
