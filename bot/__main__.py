@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import signal
 import sqlite3
@@ -331,8 +330,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.command == "db":
             return asyncio.run(_cmd_db(args, settings))
-        logging.basicConfig(level=settings.log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from bot.logs import configure
+        configure(settings)   # text or JSON lines, tokens masked
         platforms = settings.platforms(args.platform)
         if _nothing_to_run(args.platform or settings.platform, platforms):
             print(NOTHING_TO_RUN, file=sys.stderr)

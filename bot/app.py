@@ -41,6 +41,7 @@ from bot.storage.repositories import Meta, Scores
 from bot.supervision import Adapter, supervise
 
 if TYPE_CHECKING:
+    from bot.health import Health
     from bot.services.llm_judge import VerdictCache
 
 TOTALS_KEY = "totals.timezone"
@@ -66,6 +67,8 @@ class Core:
     commands: Commands
     scheduler: Scheduler
     notes: Notes
+    #: /healthz and /metrics, when QUIZBOT_METRICS_PORT is set
+    health: Health | None = None
 
     @property
     def default_post_time(self) -> time:
@@ -77,10 +80,12 @@ class Core:
 
     async def start(self) -> None:
         """Catch up on whatever fell due while the bot was down, then start the schedules."""
-        await self.rounds.sweep()
+        await self.scheduler.sweep()
         self.scheduler.start(await self.subscriptions.active(self.platforms.names()))
 
     async def close(self) -> None:
+        if self.health is not None:
+            await self.health.close()
         await self.scheduler.shutdown()
         await self.db.close()
 
@@ -100,10 +105,17 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     db = await Database.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
     platforms = Platforms()
     judge = make_judge(settings, StoredVerdicts(db, clock))
+    health = None
+    if settings.metrics_port is not None:   # imported only then: prometheus_client, aiohttp
+        from bot.health import Health
+
+        health = Health(db, platforms, clock, sweep_seconds=settings.sweep_seconds)
+        platforms.wrap, judge = health.metrics.platform, health.metrics.judge(judge)
     await ensure_totals(db, settings.timezone)
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge,
                           totals_tz=settings.timezone)
-    scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds)
+    scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds,
+                          on_sweep=health.sweep_finished if health else None)
     platforms.on_ready(lambda name: scheduler.sweep_now())
     rights = Rights(db)
     teams = TeamService(db, clock, rights)
@@ -117,7 +129,7 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
                         default_window=parse_duration(settings.window),
                         requests=RequestLedger(db, clock))
     core = Core(settings, db, bank, clock, platforms, rounds, practice, leaderboard,
-                subscriptions, teams, reports, commands, scheduler, Notes(db))
+                subscriptions, teams, reports, commands, scheduler, Notes(db), health)
     tune_garbage_collection()
     return core
 
@@ -213,6 +225,8 @@ async def run(settings: Settings, platforms: list[str], *, user: str | None = No
     try:
         try:
             adapters = make_adapters(core, platforms)
+            if core.health is not None and settings.metrics_port is not None:
+                await core.health.serve(settings.metrics_host, settings.metrics_port)
         except ConfigError as exc:
             print(f"quizbot: {exc}", file=sys.stderr)
             return 2

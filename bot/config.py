@@ -35,6 +35,15 @@ class Settings(BaseSettings):
                                     description="how long a write waits for a lock")
     sweep_seconds: float = Field(60.0, gt=0, le=3600,
                                  description="how often the sweeper catches up")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text: one readable line per record; json: one JSON object per "
+        "line (time, level, logger, message, exception), for log collectors")
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="serve /healthz and /metrics (Prometheus) on "
+        "this port; unset (the default): no endpoint. 0 picks a free port (tests)")
+    metrics_host: str = Field(
+        "127.0.0.1", description="address the health and metrics endpoint listens on: "
+        "loopback by default; in a container set 0.0.0.0 so the port can be published")
     fake_time_file: str | None = Field(
         None, description="tests and demos only: read the current time from this file")
 

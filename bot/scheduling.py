@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,10 +36,16 @@ def cron_for(sub: Subscription) -> CronTrigger:
                        minute=sub.post_time.minute, timezone=sub.tz)
 
 
+#: told each sweep's duration in seconds and whether it finished without an error
+SweepObserver = Callable[[float, bool], None]
+
+
 class Scheduler:
-    def __init__(self, rounds: RoundService, *, sweep_seconds: float = SWEEP_SECONDS) -> None:
+    def __init__(self, rounds: RoundService, *, sweep_seconds: float = SWEEP_SECONDS,
+                 on_sweep: SweepObserver | None = None) -> None:
         self.rounds = rounds
         self.sweep_seconds = sweep_seconds
+        self.on_sweep = on_sweep
         self._aps: AsyncIOScheduler | None = None
         self._jobs: set[asyncio.Task[object]] = set()
 
@@ -93,9 +100,19 @@ class Scheduler:
     async def sweep_job(self) -> None:
         with self._running_job():
             try:
-                await self.rounds.sweep()
+                await self.sweep()
             except Exception:
                 log.exception("sweep failed; the next one retries")
+
+    async def sweep(self) -> None:
+        """One sweep (the start-up catch-up or the sweeper's), timed for ``on_sweep``."""
+        started, ok = time.perf_counter(), False
+        try:
+            await self.rounds.sweep()
+            ok = True
+        finally:
+            if self.on_sweep is not None:
+                self.on_sweep(time.perf_counter() - started, ok)
 
     @contextlib.contextmanager
     def _running_job(self) -> Iterator[None]:

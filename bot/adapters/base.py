@@ -7,6 +7,7 @@ and receives ``IncomingMessage``s. Adapters translate; they hold no game rules.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -128,6 +129,9 @@ class IncomingMessage:
     #: reply sent before the deadline is on time even if read after it)
     sent_at: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    #: when this process received it (time.monotonic() as the adapter built it): the
+    #: health endpoint measures the time to its acknowledgement from here
+    received_at: float = field(default_factory=time.monotonic, compare=False, repr=False)
 
     @property
     def private(self) -> bool:
@@ -199,9 +203,11 @@ class Platforms:
         self._by_name: dict[str, ChatPlatform] = {}
         self._ready: set[str] = set()
         self._listeners: list[Callable[[str], None]] = []
+        #: applied to each platform as it registers (the metrics endpoint counts its calls)
+        self.wrap: Callable[[ChatPlatform], ChatPlatform] | None = None
 
     def register(self, platform: ChatPlatform, *, ready: bool = True) -> None:
-        self._by_name[platform.name] = platform
+        self._by_name[platform.name] = self.wrap(platform) if self.wrap else platform
         self.set_ready(platform.name, ready)
 
     def set_ready(self, name: str, ready: bool = True) -> None:

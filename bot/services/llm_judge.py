@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -154,6 +154,8 @@ class LLMJudge:
         self._format: ResponseFormat = response_format
         self._limit = asyncio.Semaphore(concurrency)
         self.cache = cache
+        #: told the exception's type name each time an answer falls back to the rubric
+        self.on_failure: Callable[[str], None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, cache: VerdictCache | None = None) -> LLMJudge:
@@ -205,6 +207,8 @@ class LLMJudge:
         except (aiohttp.ClientError, TimeoutError, ValidationError, ValueError, KeyError,
                 IndexError, TypeError) as exc:
             log.warning("LLM judge failed (%s); using the rubric grader", type(exc).__name__)
+            if self.on_failure is not None:
+                self.on_failure(type(exc).__name__)
             return grade(question, answer), Usage(), False
         result = self.settle(question, answer, verdict)
         if self.cache is not None:

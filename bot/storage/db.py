@@ -160,6 +160,9 @@ class Database:
         if self.path != ":memory:" and (row is None or str(row[0]).lower() != "wal"):
             raise UnusableDatabaseError(self.path, "cannot create its -wal file beside it",
                                         damaged=False)
+        await self._probe_write()
+
+    async def _probe_write(self) -> None:
         # BEGIN IMMEDIATE alone succeeds on a read-only file in WAL mode (its lock is in the
         # -shm file); a write, rolled back, meets SQLITE_READONLY.
         row = await (await self.conn.execute("PRAGMA user_version")).fetchone()
@@ -167,7 +170,18 @@ class Database:
         try:
             await self.conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
         finally:
-            await self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                await self.conn.execute("ROLLBACK")
+
+    async def check_writable(self) -> str | None:
+        """None when a write would succeed now (a write rolled back, under the lock, so it
+        waits its turn like any unit of work); otherwise what SQLite said."""
+        async with self.lock:
+            try:
+                await self._probe_write()
+            except sqlite3.Error as exc:
+                return str(exc) or type(exc).__name__
+        return None
 
     async def close(self) -> None:
         await self.conn.close()
