@@ -68,7 +68,10 @@ def render_text(message: Message) -> str:
         lines.append(f"({message.footer})")
     if message.attachment:
         name, content = message.attachment
-        lines.append(f"--- {name} ---\n{content.rstrip()}\n--- end of {name} ---")
+        if isinstance(content, str):
+            lines.append(f"--- {name} ---\n{content.rstrip()}\n--- end of {name} ---")
+        else:
+            lines.append(f"--- {name}: {len(content)} bytes, not shown ---")
     return "\n".join(lines)
 
 

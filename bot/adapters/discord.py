@@ -151,8 +151,8 @@ def to_embeds(message: Message) -> list[discord.Embed]:
                 current = discord.Embed(color=COLOR)
                 embeds.append(current)
             current.add_field(name=name, value=chunk, inline=False)
-    if message.attachment:
-        name, content = message.attachment
+    name, content = message.attachment or ("", b"")
+    if isinstance(content, str):  # text shown inline (a picture is only ever a file)
         body = content[: FIELD_LIMIT - 20]
         embeds[-1].add_field(name=name[:200], value=f"```\n{body}```", inline=False)
     footer = " · ".join(p for p in (message.footer[:1900], message.key) if p)

@@ -127,8 +127,8 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
         text = f"*{mrkdwn(section.heading)}*\n{body}" if section.heading else body
         for chunk in split_text(text, SECTION_LIMIT):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    if message.attachment:
-        name, content = message.attachment
+    name, content = message.attachment or ("", b"")
+    if isinstance(content, str):  # text shown inline (a picture is only ever a file)
         blocks.append({"type": "section", "text": {
             "type": "mrkdwn", "text": f"`{name}`\n```{content[:SECTION_LIMIT - 80]}```"
             + ("\n_(truncated)_" if len(content) > SECTION_LIMIT - 80 else "")}})
