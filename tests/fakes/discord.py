@@ -98,6 +98,7 @@ class FakeDiscord:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ws: web.WebSocketResponse | None = None
+    _uploads: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     @property
     def api(self) -> str:
@@ -227,7 +228,6 @@ class FakeDiscord:
                     self.calls.append(Call(request.method, path, body, refused.status))
                     self.changed.set()
                     return refused
-                body = {**(body or {}), "_files": uploads}
         key = f"{request.method} {_template(path)}"
         if self.failures.get(key):
             status, payload = self.failures[key].pop(0)
@@ -237,7 +237,9 @@ class FakeDiscord:
                        "X-RateLimit-Scope": "user"} if status == 429 else {}
             return _json(payload, status, headers)
         self.calls.append(Call(request.method, path, body, 200))
+        self._uploads = uploads    # the files of this request, for the message it makes
         result = await self.route(request.method, path, body or {}, request)
+        self._uploads = []
         self.changed.set()
         return result
 
@@ -380,7 +382,8 @@ class FakeDiscord:
     def _store(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         mid = self.next_id()
         attachments = []
-        for _, filename, data in body.get("_files") or []:
+        uploads, self._uploads = self._uploads, []
+        for _, filename, data in uploads:
             aid = self.next_id()
             self.files[aid] = data
             url = f"http://127.0.0.1:{self.port}/attachments/{channel_id}/{aid}/{filename}"
