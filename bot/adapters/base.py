@@ -7,6 +7,7 @@ and receives ``IncomingMessage``s. Adapters translate; they hold no game rules.
 
 from __future__ import annotations
 
+import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,8 +49,9 @@ class Message:
     buttons: tuple[Button, ...] = ()
     #: platform user ids to notify; adapters render real mentions or skip them
     mentions: tuple[str, ...] = ()
-    #: (file name, content) for exports; adapters upload it or print it
-    attachment: tuple[str, str] | None = None
+    #: (file name, content) for exports and pictures: text (a CSV) or bytes (a PNG);
+    #: adapters upload it as a file (the console writes it to disk)
+    attachment: tuple[str, str | bytes] | None = None
     #: a stable identity ("round:12:question") adapters attach where the platform allows,
     #: so a retried post can find the one that already went out (see find_sent)
     key: str = ""
@@ -64,6 +66,16 @@ class Message:
         if self.footer:
             parts.append(f"_{self.footer}_")
         return "\n\n".join(parts)
+
+
+def attachment_data(message: Message) -> tuple[str, bytes, str] | None:
+    """The message's file as (name, bytes, MIME type); text is encoded as UTF-8."""
+    if message.attachment is None:
+        return None
+    name, content = message.attachment
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return name, data, mime
 
 
 def split_text(text: str, size: int) -> list[str]:

@@ -15,11 +15,23 @@ import asyncio
 import getpass
 import re
 import sys
+import tempfile
 import uuid
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol, TextIO
 
-from bot.adapters.base import Actor, IncomingMessage, Message, MessageKind, Sent, reply
+from bot.adapters.base import (
+    Actor,
+    IncomingMessage,
+    Message,
+    MessageKind,
+    Section,
+    Sent,
+    attachment_data,
+    reply,
+)
 from bot.clock import OffsetClock
 from bot.domain.parsing import InputError, parse_duration
 from bot.domain.rounds import AnswerOutcome, RoundState
@@ -68,8 +80,18 @@ def render_text(message: Message) -> str:
         lines.append(f"({message.footer})")
     if message.attachment:
         name, content = message.attachment
-        lines.append(f"--- {name} ---\n{content.rstrip()}\n--- end of {name} ---")
+        if isinstance(content, str):
+            lines.append(f"--- {name} ---\n{content.rstrip()}\n--- end of {name} ---")
+        else:
+            lines.append(f"--- {name}: {len(content)} bytes, not shown ---")
     return "\n".join(lines)
+
+
+def exports_folder(db_path: str) -> Path:
+    """``exports/`` next to the database file (an in-memory database: the temp folder)."""
+    if db_path == ":memory:" or db_path.startswith("file:"):
+        return Path(tempfile.gettempdir()) / "quizbot-exports"
+    return Path(db_path).resolve().parent / "exports"
 
 
 def clean_line(line: str) -> str:
@@ -120,8 +142,10 @@ class ConsoleAdapter:
 
     def __init__(self, rounds: RoundService, commands: Commands, clock: OffsetClock, *,
                  user: str | None = None, stdin: TextIO | None = None,
-                 stdout: TextIO | None = None) -> None:
+                 stdout: TextIO | None = None, exports: Path | None = None) -> None:
         self.rounds, self.commands, self.clock = rounds, commands, clock
+        #: where exports and report pictures are written: next to the database
+        self.exports = exports or exports_folder(rounds.db.path)
         self.user = (user or default_user()).strip() or "you"
         self.stdin = stdin or sys.stdin
         self.out = stdout or sys.stdout
@@ -173,7 +197,26 @@ class ConsoleAdapter:
         self.output.say(text)
 
     def _private(self, message: Message) -> None:
+        if message.attachment is not None:
+            message = self._write_file(message)
         self.output.show("only you can see this", message)
+
+    def _write_file(self, message: Message) -> Message:
+        """Write the message's file (an export, a report picture) under ``exports`` and
+        return the message naming its path; a later export of the same name replaces it."""
+        file = attachment_data(message)
+        assert file is not None
+        name, data, _ = file
+        path = self.exports / Path(name).name
+        try:
+            self.exports.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        except OSError as exc:
+            note = f"Could not write {path}: {exc.strerror or exc}"
+        else:
+            note = f"Written to {path}"
+        return replace(message, attachment=None,
+                       sections=(*message.sections, Section("File", note)))
 
     @property
     def prompt(self) -> str:

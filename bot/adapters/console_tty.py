@@ -96,7 +96,8 @@ class RichOutput:
         if message.attachment:
             name, content = message.attachment
             c.print(Text(f"── {name} ──", style="dim"))
-            c.print(Text(content.rstrip()))
+            c.print(Text(content.rstrip() if isinstance(content, str) else
+                         f"({len(content)} bytes, not shown)"))
             c.print(Text(f"── end of {name} ──", style="dim"))
         c.print()
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import io
 import json
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -32,7 +34,9 @@ from bot.adapters.base import (
     IncomingMessage,
     Message,
     PlatformError,
+    Section,
     Sent,
+    attachment_data,
     reply,
     split_text,
 )
@@ -151,14 +155,29 @@ def to_embeds(message: Message) -> list[discord.Embed]:
                 current = discord.Embed(color=COLOR)
                 embeds.append(current)
             current.add_field(name=name, value=chunk, inline=False)
-    if message.attachment:
-        name, content = message.attachment
+    name, content = message.attachment or ("", b"")
+    if isinstance(content, str):  # text shown inline (a picture is only ever a file)
         body = content[: FIELD_LIMIT - 20]
         embeds[-1].add_field(name=name[:200], value=f"```\n{body}```", inline=False)
     footer = " · ".join(p for p in (message.footer[:1900], message.key) if p)
     if footer:
         embeds[-1].set_footer(text=footer)
     return embeds
+
+
+def as_file(message: Message, limit: int) -> tuple[Message, discord.File | None]:
+    """The message's file as a discord.File to attach, and the message to show beside it.
+    A file over the upload ``limit`` stays behind, and the message says so."""
+    file = attachment_data(message)
+    if file is None:
+        return message, None
+    name, data, _ = file
+    if len(data) > limit and message.attachment is not None:
+        note = Section("", f"`{name}` is too large to attach here ({len(data) // 1024} KiB; "
+                           f"the limit is {limit // 1024} KiB).")
+        text = message.attachment if isinstance(message.attachment[1], str) else None
+        return replace(message, attachment=text, sections=(*message.sections, note)), None
+    return replace(message, attachment=None), discord.File(io.BytesIO(data), filename=name)
 
 
 def batches(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
@@ -579,11 +598,17 @@ class DiscordAdapter:
 
     async def followup(self, interaction: discord.Interaction[Any], message: Message,
                        view: discord.ui.View | None = None) -> None:
+        message, file = as_file(message, interaction.filesize_limit)
         groups = batches(to_embeds(message))
+        if file is not None and file.filename.endswith(".png"):  # shown in the embed
+            groups[-1][-1].set_image(url=f"attachment://{file.filename}")
         for i, group in enumerate(groups):
             kwargs: dict[str, Any] = {"embeds": group, "ephemeral": True}
-            if view is not None and i == len(groups) - 1:
-                kwargs["view"] = view
+            if i == len(groups) - 1:
+                if view is not None:
+                    kwargs["view"] = view
+                if file is not None:
+                    kwargs["file"] = file
             await interaction.followup.send(**kwargs)
 
     async def run_command(self, interaction: discord.Interaction[Any], name: str,

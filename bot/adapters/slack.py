@@ -19,6 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -27,7 +28,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -41,7 +42,9 @@ from bot.adapters.base import (
     IncomingMessage,
     Message,
     PlatformError,
+    Section,
     Sent,
+    attachment_data,
     reply,
     split_text,
 )
@@ -86,6 +89,10 @@ SCOPES = {
     "users:read": "users.info: display names and who is a workspace admin",
     "usergroups:read": "usergroups.users.list: teams that follow a user group",
     "commands": "the five slash commands",
+    "files:write": "files.getUploadURLExternal and files.completeUploadExternal: a team's "
+                   "CSV export and report picture as files",
+    "im:write": "conversations.open: the direct message those files go to (they are a "
+                "lead's data, not the channel's)",
 }
 METADATA_EVENT = "quizbot_post"
 #: message subtypes that carry a person's words: plain, "also send to channel", with a file
@@ -127,8 +134,8 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
         text = f"*{mrkdwn(section.heading)}*\n{body}" if section.heading else body
         for chunk in split_text(text, SECTION_LIMIT):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    if message.attachment:
-        name, content = message.attachment
+    name, content = message.attachment or ("", b"")
+    if isinstance(content, str):  # text shown inline (a picture is only ever a file)
         blocks.append({"type": "section", "text": {
             "type": "mrkdwn", "text": f"`{name}`\n```{content[:SECTION_LIMIT - 80]}```"
             + ("\n_(truncated)_" if len(content) > SECTION_LIMIT - 80 else "")}})
@@ -521,11 +528,39 @@ class SlackAdapter:
             await self._quiz(ctx, args, form, respond)
             return
         result = await self.core.commands.run(ctx, name, args)
-        await self._respond(respond, result)
+        await self._respond(respond, result, user)
 
-    async def _respond(self, respond: Any, result: CommandResult) -> None:
-        await respond(text=fallback_text(result.message), blocks=to_blocks(result.message),
+    async def _respond(self, respond: Any, result: CommandResult, user: str = "") -> None:
+        message = result.message
+        if message.attachment is not None and user:
+            message = await self._send_file(user, message)
+        await respond(text=fallback_text(message), blocks=to_blocks(message),
                       response_type="ephemeral")
+
+    async def _send_file(self, user: str, message: Message) -> Message:
+        """Upload the message's file (an export, a report picture) into the person's direct
+        message with the bot, and return the reply saying where it went. Not the channel:
+        a command's reply is private, and an export is a lead's data. If the upload fails
+        the reply says why, and a text file stays inline (cut to fit)."""
+        file = attachment_data(message)
+        assert file is not None and message.attachment is not None
+        name, data, _ = file
+        try:
+            opened = await self.client.conversations_open(users=user)
+            channel = str((opened.get("channel") or {}).get("id", ""))
+            await self.client.files_upload_v2(channel=channel, file=data, filename=name,
+                                              title=name, initial_comment=message.title)
+        except SlackApiError as exc:
+            problem = slack_error(exc)
+        except SlackClientError as exc:  # the upload URL refused the bytes
+            problem = str(exc)[:100]
+        else:
+            return replace(message, attachment=None, sections=(*message.sections, Section(
+                "", f"`{name}` is in your direct messages with quizbot.")))
+        log.warning("could not upload %s: %s", name, problem)
+        text = message.attachment if isinstance(message.attachment[1], str) else None
+        return replace(message, attachment=text, sections=(*message.sections, Section(
+            "", f"I could not send `{name}` as a file ({problem}).")))
 
     async def _open_form(self, trigger_id: str, respond: Any) -> dict[str, Any] | None:
         """Open a modal at once (the trigger_id expires 3 s after the command) that the work

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.adapters.base import Actor, Message, Section, reply
 from bot.bank import QuestionBank
@@ -15,6 +16,7 @@ from bot.domain.scoring import Board
 from bot.domain.text import count
 from bot.domain.totals import period_key, workspace_scope
 from bot.services.leaderboard import TITLES
+from bot.services.picture import TeamPicture, draw
 from bot.services.teams import TeamService
 from bot.storage.db import Database
 from bot.storage.repositories import (
@@ -36,6 +38,10 @@ def topic_averages(pairs: list[tuple[str, float]]) -> dict[str, float]:
     for topic, score in pairs:
         sums[topic].append(score)
     return {t: sum(v) / len(v) for t, v in sums.items()}
+
+
+#: a participation chart with more days than this shows weeks
+MAX_DAYS = 45
 
 
 def pct(x: float) -> str:
@@ -88,8 +94,9 @@ class ReportService:
             rate = len(answered[p.id]) / total if total else 0.0
             lines.append(f"{p.display_name}: {len(answered[p.id])}/{total} rounds "
                          f"({pct(rate)}), {count(points.get(p.id, 0), 'point')}")
-        by_topic = topic_averages([(self._topic(a["question_id"]), float(a["score"]))
-                                   for a in answers if a["score"] is not None and not a["late"]])
+        graded = [(a["person_id"], self._topic(a["question_id"]), float(a["score"]))
+                  for a in answers if a["score"] is not None and not a["late"]]
+        by_topic = topic_averages([(t, score) for _, t, score in graded])
         ranked = sorted(by_topic.items(), key=lambda kv: (-kv[1], kv[0]))
         topics = "\n".join(f"{t}: {pct(v)} average coverage" for t, v in ranked) or \
             "No graded answers in this period."
@@ -104,8 +111,30 @@ class ReportService:
             sections.append(Section("", f"Strongest: {ranked[0][0]}. Weakest: {ranked[-1][0]}."))
         sections.append(Section(f"Quiet for {count(quiet_days, 'day')} or more",
                                 ", ".join(quiet) or "Nobody: everyone answered recently."))
-        return Message(f"Team {team.name} report, {TITLES[period]}", tuple(sections),
-                       f"/team export {team.name} {period.value} gives the ledger rows as CSV.")
+        title = f"Team {team.name} report, {TITLES[period]}"
+        attachment: tuple[str, str | bytes] | None = None
+        if team.members and rounds:
+            order = sorted(team.members, key=lambda p: (-len(answered[p.id]), p.display_name))
+            by_cell = topic_averages([(f"{pid}\t{t}", score) for pid, t, score in graded])
+            days: dict[date, set[int]] = defaultdict(set)
+            for r in rounds:
+                days[r.local_date] |= {p for p, done in answered.items() if r.id in done}
+            per = "day"
+            if len(days) > MAX_DAYS:
+                per, weeks = "week", defaultdict[date, set[int]](set)
+                for d, people in days.items():
+                    weeks[d - timedelta(d.weekday())] |= people
+                days = weeks
+            picture = TeamPicture(
+                title, tuple(p.display_name for p in order), tuple(t for t, _ in ranked),
+                tuple(tuple(by_cell.get(f"{p.id}\t{t}") for t, _ in ranked) for p in order),
+                tuple(len(answered[p.id]) for p in order), total,
+                tuple((d, len(days[d])) for d in sorted(days)), per)
+            attachment = (f"quizbot-{team.name.replace(' ', '_')}-{period.value}-report.png",
+                          await asyncio.to_thread(draw, picture))
+        return Message(title, tuple(sections),
+                       f"/team export {team.name} {period.value} gives the ledger rows as CSV.",
+                       attachment=attachment)
 
     async def export_csv(self, actor: Actor, team_name: str, period: Period) -> Message:
         row = await self._team(actor, team_name)

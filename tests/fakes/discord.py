@@ -9,8 +9,9 @@ It refuses what Discord refuses (tests/fakes/README.md lists the rules and their
 privileged intents the portal has not enabled (gateway close 4014), embeds over their
 limits (50035), a second thread on a message (160004), threads without the permission
 (50013), changes to an archived thread (50083), interaction callbacks after 3 seconds
-(10062) or twice (40060), modals and autocomplete over their limits. A nonce sent with
-enforce_nonce returns the message it already created.
+(10062) or twice (40060), modals and autocomplete over their limits, files over the upload
+limit (40005) or whose parts do not match the payload's attachments (50035). A nonce sent
+with enforce_nonce returns the message it already created.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -45,6 +48,7 @@ def user(uid: int) -> dict[str, Any]:
 INTENT_MEMBERS, INTENT_PRESENCES, INTENT_MESSAGE_CONTENT = 1 << 1, 1 << 8, 1 << 15
 PRIVILEGED = INTENT_MEMBERS | INTENT_PRESENCES | INTENT_MESSAGE_CONTENT
 CALLBACK_SECONDS = 3.0
+UPLOAD_LIMIT = 8 * 1024 * 1024   # what the fake's interactions say in attachment_size_limit
 
 ROLE_ML = 3000
 ROLE_MEMBERS = {21, 22}  # alice and bob have the "ml" role
@@ -88,9 +92,13 @@ class FakeDiscord:
     answered: set[str] = field(default_factory=set)
     nonces: dict[tuple[int, str], int] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    upload_limit: int = UPLOAD_LIMIT
+    #: the bytes of every attachment, by attachment id (a message lists its attachments)
+    files: dict[int, bytes] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ws: web.WebSocketResponse | None = None
+    _uploads: list[tuple[str, str, bytes]] = field(default_factory=list)
 
     @property
     def api(self) -> str:
@@ -171,7 +179,7 @@ class FakeDiscord:
             "member": member(by), "token": f"tok{iid}", "version": 1, "locale": "en-US",
             "guild_locale": "en-US", "app_permissions": "0", "entitlements": [],
             "authorizing_integration_owners": {}, "context": 0,
-            "attachment_size_limit": 8388608}
+            "attachment_size_limit": self.upload_limit}
         if message is not None:
             payload["message"] = message
         self.issued[str(iid)] = asyncio.get_running_loop().time()
@@ -209,11 +217,17 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         raw = await request.read()
         body: Any = None
+        uploads: list[tuple[str, str, bytes]] = []
         if raw:
             if request.content_type == "application/json":
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
-                body = _multipart_json(raw)
+                body, uploads = _multipart(raw, request.headers["Content-Type"])
+                refused = self._refuse_files(body, uploads)
+                if refused is not None:
+                    self.calls.append(Call(request.method, path, body, refused.status))
+                    self.changed.set()
+                    return refused
         key = f"{request.method} {_template(path)}"
         if self.failures.get(key):
             status, payload = self.failures[key].pop(0)
@@ -223,7 +237,9 @@ class FakeDiscord:
                        "X-RateLimit-Scope": "user"} if status == 429 else {}
             return _json(payload, status, headers)
         self.calls.append(Call(request.method, path, body, 200))
+        self._uploads = uploads    # the files of this request, for the message it makes
         result = await self.route(request.method, path, body or {}, request)
+        self._uploads = []
         self.changed.set()
         return result
 
@@ -347,11 +363,35 @@ class FakeDiscord:
             return web.Response(status=204)
         return _json({"message": "no fake route", "code": 0}, 404)
 
+    def _refuse_files(self, payload: Any, uploads: list[tuple[str, str, bytes]],
+                      ) -> web.Response | None:
+        """Files ride as multipart parts ``files[n]`` next to ``payload_json``, whose
+        ``attachments`` name each part by its index n (reference, "Uploading Files")."""
+        if sum(len(data) for _, _, data in uploads) > self.upload_limit:
+            return _json({"message": "Request entity too large", "code": 40005}, 413)
+        if not isinstance(payload, dict):
+            return _error("payload_json: required with files")
+        listed = {str(a.get("id")): a.get("filename") for a in payload.get("attachments") or []
+                  if isinstance(a, dict)}
+        sent = {part.removeprefix("files[").removesuffix("]"): name
+                for part, name, _ in uploads}
+        if listed != sent or not all(p.startswith("files[") for p, _, _ in uploads):
+            return _error("attachments: ids must match the files[n] parts")
+        return None
+
     def _store(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
         mid = self.next_id()
+        attachments = []
+        uploads, self._uploads = self._uploads, []
+        for _, filename, data in uploads:
+            aid = self.next_id()
+            self.files[aid] = data
+            url = f"http://127.0.0.1:{self.port}/attachments/{channel_id}/{aid}/{filename}"
+            attachments.append({"id": str(aid), "filename": filename, "size": len(data),
+                                "url": url, "proxy_url": url})
         msg = {**self.message(channel_id, BOT_ID, body.get("content") or "", mid),
                "embeds": body.get("embeds") or [], "components": body.get("components") or [],
-               "flags": body.get("flags", 0)}
+               "flags": body.get("flags", 0), "attachments": attachments}
         msg["author"] = user(BOT_ID)
         self.messages[mid] = msg
         return msg
@@ -475,12 +515,22 @@ def _unquote(text: str) -> str:
     return unquote(text)
 
 
-def _multipart_json(raw: bytes) -> Any:
-    """The payload_json part of a multipart body (discord.py sends files this way)."""
-    text = raw.decode("utf-8", "replace")
-    start = text.find("{")
-    end = text.rfind("}")
-    return json.loads(text[start:end + 1]) if start >= 0 else None
+def _multipart(raw: bytes, content_type: str) -> tuple[Any, list[tuple[str, str, bytes]]]:
+    """A multipart/form-data body as discord.py sends files: the ``payload_json`` part and
+    every other part as (field name, file name, bytes)."""
+    parsed = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    payload: Any = None
+    files: list[tuple[str, str, bytes]] = []
+    for part in parsed.iter_parts():
+        name = str(part.get_param("name", header="content-disposition") or "")
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
+        if name == "payload_json":
+            payload = json.loads(data)
+        else:
+            files.append((name, str(part.get_filename() or ""), data))
+    return payload, files
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

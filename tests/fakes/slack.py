@@ -8,6 +8,9 @@ method whose scope the manifest does not grant (missing_scope), a post in a chan
 is not in (not_in_channel), Block Kit over its limits (invalid_blocks), a trigger_id older
 than 3 seconds or used twice (expired_trigger_id, exchanged_trigger_id), a sixth use of a
 response_url, and tokens it was told are revoked (invalid_auth, token_revoked).
+File uploads follow Slack's external flow (files.getUploadURLExternal, a POST of the bytes
+to the upload URL, files.completeUploadExternal); a step out of order, a length that does
+not match or a share into a channel the bot cannot post in is refused.
 Message metadata comes back from history only when asked for (include_all_metadata).
 """
 
@@ -41,7 +44,23 @@ METHOD_SCOPES = {
     "users.info": "users:read", "usergroups.users.list": "usergroups:read",
     "conversations.history": "channels:history", "conversations.replies": "channels:history",
     "files.getUploadURLExternal": "files:write", "files.completeUploadExternal": "files:write",
+    "conversations.open": "im:write",
 }
+
+
+@dataclass
+class Upload:
+    """A file in Slack's external upload flow: issued, then uploaded, then completed."""
+
+    file_id: str
+    filename: str
+    length: int
+    data: bytes | None = None
+    channel: str = ""
+    title: str = ""
+    initial_comment: str = ""
+    thread_ts: str = ""
+    completed: bool = False
 
 
 def manifest_scopes() -> set[str]:
@@ -84,6 +103,12 @@ class FakeSlack:
     socket_refused: bool = False     # the Socket Mode WebSocket handshake is refused
     #: whether history returns message metadata at all (the docs leave its scope unclear)
     metadata_visible: bool = True
+    uploads: dict[str, Upload] = field(default_factory=dict)    # by file id
+    ims: dict[str, str] = field(default_factory=dict)           # DM channel id -> user
+
+    def shared(self) -> list[Upload]:
+        """The files that completed their upload and were shared, in order."""
+        return [u for u in self.uploads.values() if u.completed]
 
     # -- test controls ---------------------------------------------------------------------
 
@@ -188,6 +213,8 @@ class FakeSlack:
             problem = check_view(view)
         if problem:
             return {"error": "invalid_blocks", "errors": [problem]}
+        if method == "files.completeUploadExternal":
+            return self._refuse_completion(p)
         if method == "views.open":
             trigger = str(p.get("trigger_id", ""))
             issued = self.triggers.get(trigger)
@@ -199,6 +226,42 @@ class FakeSlack:
                 return {"error": "expired_trigger_id"}
             self.used_triggers.add(trigger)
         return None
+
+    def _refuse_completion(self, p: dict[str, Any]) -> dict[str, Any] | None:
+        """files.completeUploadExternal: every file issued and uploaded whole, and a channel
+        the bot may share into. (Slack itself accepts no channel and keeps the file private
+        to the bot, where nobody sees it: the fake refuses that as a mistake.)"""
+        try:
+            files = json.loads(str(p.get("files", "")))
+        except ValueError:
+            return {"error": "invalid_arguments"}
+        if not isinstance(files, list) or not files:
+            return {"error": "invalid_arguments"}
+        for f in files:
+            upload = self.uploads.get(str(f.get("id") if isinstance(f, dict) else ""))
+            if upload is None or upload.data is None or upload.completed:
+                return {"error": "file_not_found"}
+            if len(upload.data) != upload.length:
+                return {"error": "file_size_mismatch", "expected": upload.length,
+                        "received": len(upload.data)}
+        channel = str(p.get("channel_id") or p.get("channels") or "")
+        if not channel:
+            return {"error": "invalid_channel"}
+        if channel.startswith("D"):
+            return None if channel in self.ims else {"error": "channel_not_found"}
+        return None if channel in self.member_of else {"error": "not_in_channel"}
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal handed out: the body is the file."""
+        upload = self.uploads.get(request.match_info["file_id"])
+        data = await request.read()
+        if upload is None or upload.completed:
+            return web.Response(status=404, text="not found")
+        if not data:
+            return web.Response(status=400, text="no file data")
+        upload.data = data
+        self.changed.set()
+        return web.Response(text=f"OK - {len(data)}")
 
     def answer(self, method: str, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
         if method == "auth.test":
@@ -241,6 +304,31 @@ class FakeSlack:
             return {"ok": True, "view": {"id": f"V{next(self._ts)}"}}
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.groups.get(str(p.get("usergroup")), [])}
+        if method == "conversations.open":
+            user = str(p.get("users", ""))
+            if user not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            self.ims[f"D{user}"] = user
+            return {"ok": True, "channel": {"id": f"D{user}"}}
+        if method == "files.getUploadURLExternal":
+            length = str(p.get("length", ""))
+            if not p.get("filename") or not length.isdigit() or int(length) <= 0:
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):06d}"
+            self.uploads[file_id] = Upload(file_id, str(p["filename"]), int(length))
+            return {"ok": True, "file_id": file_id,
+                    "upload_url": f"http://{request.host}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            done = []
+            for f in json.loads(str(p["files"])):
+                upload = self.uploads[str(f["id"])]
+                upload.completed = True
+                upload.channel = str(p.get("channel_id") or p.get("channels") or "")
+                upload.title = str(f.get("title") or upload.filename)
+                upload.initial_comment = str(p.get("initial_comment") or "")
+                upload.thread_ts = str(p.get("thread_ts") or "")
+                done.append({"id": upload.file_id, "title": upload.title})
+            return {"ok": True, "files": done}
         if method == "apps.connections.open":
             host = request.host
             return {"ok": True, "url": f"ws://{host}/socket"}
@@ -335,6 +423,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake.api)
     app.router.add_post("/response/{rid}", fake.response_url)
+    app.router.add_post("/upload/{file_id}", fake.upload)
     app.router.add_get("/socket", fake.socket)
     async with serve(app) as port:
         fake.base_url = f"http://127.0.0.1:{port}"

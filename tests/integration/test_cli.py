@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import pytest
 
 from bot.storage.db import latest_version
 from tests.conftest import SAMPLE_BANK
+from tests.unit.test_report_picture import check_png
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -418,8 +420,16 @@ def test_scripted_lead_day(tmp_path: Path) -> None:
     assert "1. bob: 1" in board
     report = out[out.index("Team backend report"):]
     assert "bob: 1/1 rounds (100%)" in report and "carol: 0/1 rounds (0%)" in report
-    export = out[out.index("--- quizbot-backend-all.csv ---"):]
-    assert "peer-vote" in export and "correction" in export and "lead-award" in export
+    exports = tmp_path / "exports"                   # next to the database
+    picture = exports / "quizbot-backend-all-report.png"
+    assert f"Written to {picture}" in report
+    check_png(picture.read_bytes())
+    export = exports / "quizbot-backend-all.csv"
+    assert f"Written to {export}" in out[out.index("Ledger export"):]
+    assert "id,created_at,person" not in out           # the CSV is not printed any more
+    rows = list(csv.DictReader(export.open(encoding="utf-8")))
+    reasons = {r["reason"] for r in rows}
+    assert {"peer-vote", "correction", "lead-award"} <= reasons
     assert "Stats for alice" in out
 
 

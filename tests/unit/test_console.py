@@ -118,11 +118,12 @@ async def test_today_shows_the_open_question_again_and_says_when_none_is(
     assert "No daily question is open" in out.getvalue()[start:]
 
 
-def test_scripted_mode_never_imports_the_terminal_libraries(tmp_path: Path) -> None:
+def test_scripted_mode_never_imports_the_terminal_or_picture_libraries(tmp_path: Path) -> None:
     code = ("import sys\nfrom bot.__main__ import main\n"
             f"rc = main(['run', '--platform', 'console', '--db', {str(tmp_path / 'q.db')!r},"
             " '--as', 'x'])\n"
-            "loaded = [m for m in sys.modules if m.split('.')[0] in ('rich', 'prompt_toolkit')]\n"
+            "loaded = [m for m in sys.modules\n"
+            "          if m.split('.')[0] in ('rich', 'prompt_toolkit', 'PIL')]\n"
             "print(rc, loaded)\n")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("QUIZBOT_", "DISCORD_", "SLACK_"))}
