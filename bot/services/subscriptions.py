@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.adapters.base import Actor, Message, reply
@@ -155,14 +155,29 @@ class SubscriptionService:
         return reply("Today's question is posted",
                      f"Answers are open until {render.local_time(rnd.deadline, sub.timezone)}.")
 
+    async def describe(self, sub: Subscription) -> Message:
+        """``describe`` with the days this channel's question is already out."""
+        now = self.clock.now()
+        nxt = sub.next_slot(now)
+        posted: set[date] = set()
+        async with self.db.reading() as conn:
+            while nxt is not None and await Rounds(conn).on_date(sub.id, nxt.local_date):
+                posted.add(nxt.local_date)
+                nxt = sub.next_slot(nxt.opens_at)
+        return describe(sub, now, posted)
+
     async def leads(self, channel: ChannelRef) -> list[str]:
         async with self.db.reading() as conn:
             return [p.display_name for p in await Leads(conn).of_channel(channel)]
 
 
-def describe(sub: Subscription, now: datetime) -> Message:
-    """The channel's schedule in words, with the next post time."""
+def describe(sub: Subscription, now: datetime, posted: set[date] | frozenset[date] = frozenset()
+             ) -> Message:
+    """The channel's schedule in words, with the next post time (skipping days in
+    ``posted``: a day whose question is already out is not posted again)."""
     nxt = sub.next_slot(now)
+    while nxt is not None and nxt.local_date in posted:
+        nxt = sub.next_slot(nxt.opens_at)
     when = render.local_time(nxt.opens_at, sub.timezone) if nxt else "not scheduled"
     return reply(
         f"Daily question for #{sub.channel_name or sub.channel.channel}",

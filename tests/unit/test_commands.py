@@ -180,3 +180,14 @@ async def test_topics_are_listed_from_entry_level_up(settings: Settings, clock: 
         t.level is lv for t in bank.topics.values())]
     positions = [text.index(f"*{h}*") for h in headings]
     assert len(headings) > 1 and positions == sorted(positions)
+
+
+async def test_the_schedule_names_tomorrow_once_todays_question_is_out(
+        core: Core, clock: FixedClock) -> None:
+    clock.set(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))   # a Monday, before 09:00
+    await core.commands.run(LEAD_CTX, "subscribe", "09:00 UTC")
+    assert "Next post: Mon 23 Nov 09:00" in (await core.commands.run(ALICE, "schedule")
+                                              ).message.text()
+    await core.commands.run(LEAD_CTX, "post")
+    shown = (await core.commands.run(ALICE, "schedule")).message.text()
+    assert "Next post: Tue 24 Nov 09:00" in shown

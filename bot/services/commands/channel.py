@@ -21,7 +21,6 @@ from bot.services.commands.context import (
     whole_number,
 )
 from bot.services.practice import resolve_topic, unknown_topic
-from bot.services.subscriptions import describe
 
 
 class ChannelCommands(CommandBase):
@@ -31,7 +30,7 @@ class ChannelCommands(CommandBase):
             return CommandResult(reply("No daily question here yet",
                                        "A lead of this channel can start one with "
                                        "/subscribe HH:MM."))
-        return CommandResult(describe(sub, self.clock.now()))
+        return CommandResult(await self.subscriptions.describe(sub))
 
     async def _cmd_subscribe(self, ctx: CommandContext, args: str) -> CommandResult:
         words = args.split()
@@ -56,7 +55,7 @@ class ChannelCommands(CommandBase):
                                                    window=window, days=days)
         if isinstance(saved, Message):
             return CommandResult(saved)
-        return CommandResult(describe(saved, self.clock.now()))
+        return CommandResult(await self.subscriptions.describe(saved))
 
     async def _cmd_post(self, ctx: CommandContext, args: str) -> CommandResult:
         if args:
@@ -104,7 +103,7 @@ class ChannelCommands(CommandBase):
                 saved = await self.subscriptions.configure(ctx.actor, ctx.channel, levels=items)
         if isinstance(saved, Message):
             return CommandResult(saved)
-        return CommandResult(describe(saved, self.clock.now()))
+        return CommandResult(await self.subscriptions.describe(saved))
 
     async def _adjust(self, ctx: CommandContext, args: str, *, set_total: bool) -> CommandResult:
         words = args.split()
