@@ -56,8 +56,10 @@ def _channel(word: str, key: str, args: str, help: str, discord: str | None = No
 
 CATALOGUE: tuple[Command, ...] = (
     _c("help", "", "this list", "/quiz help", "/help"),
-    _c("quiz", "[topic]", "a practice question just for you, graded at once (no topic: one "
-       "of your weakest)", "/quiz", "/quiz"),
+    _c("quiz", "[topic]", "a practice question just for you, graded at once (no topic: a "
+       "review that is due, else one of your weakest)", "/quiz", "/quiz"),
+    _c("quiz review", "", "your most overdue spaced-repetition card, graded like practice",
+       "/quiz review", "/quiz review"),
     _c("topics", "", "the topics of the question bank", "/quiz topics", "/topics"),
     _c("leaderboard", "[week|month|all] [channel|workspace|practice|team NAME]",
        "standings, with your own rank", "/leaderboard", "/leaderboard"),

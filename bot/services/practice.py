@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import aiosqlite
 from rapidfuzz import fuzz
 
 from bot.adapters.base import Actor, Message, MessageKind, Section, reply
@@ -15,11 +18,14 @@ from bot.domain.rounds import MAX_ANSWER_CHARS
 from bot.domain.scoring import Award, Board, Reason, coverage_points
 from bot.services import render
 from bot.services.judging import Judge, RubricJudge
+from bot.services.reviews import due_questions, next_review, record_review
 from bot.storage.db import Database
 from bot.storage.repositories import Answers, People, Practice, Scores
 
 UNTRIED_PRIOR = 0.5
 WEAKEST_POOL = 3
+#: the /quiz topic that asks the most overdue review card
+REVIEW = "review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +67,11 @@ class PracticeService:
 
     async def start(self, actor: Actor, topic_text: str = "",
                     level: str | None = None) -> PracticeQuestion | Message:
-        """Pick a question the person has not practised recently (in the topic, if given)."""
+        """Pick a question: ``review`` asks the most overdue card; no topic prefers a due
+        card, then a weakest topic; else one not practised recently in the topic."""
         topic: str | None = None
-        if topic_text.strip():
+        review = topic_text.strip().lower() == REVIEW
+        if topic_text.strip() and not review:
             topic, suggestions = resolve_topic(self.bank, topic_text)
             if topic is None:
                 return unknown_topic(topic_text.strip(), suggestions)
@@ -71,29 +79,54 @@ class PracticeService:
         async with self.db.transaction() as conn:
             person = await People(conn).upsert(actor.platform, actor.workspace, actor.user_id,
                                                actor.display_name, now)
+            question = None
             if topic is None:
-                history = await Practice(conn).graded_by_person(person.id) + [
-                    (q.topic, s) for q, s in
-                    ((self.bank.get(qid), s) for qid, s in
-                     await Answers(conn).graded_by_person(person.id)) if q is not None]
-                topic = self.weakest_topic(history, [
-                    t.id for t in self.bank.topics.values()
-                    if level is None or t.level.value == level])
-            pool = [q for q in self.bank.in_topic(topic)
-                    if level is None or q.level.value == level]
-            if not pool:
-                return reply(f"No {level} questions in {topic}",
-                             "Try another level, or leave the level out.")
-            recent = set(await Practice(conn).recent_question_ids(person.id))
-            fresh = [q for q in pool if q.id not in recent] or pool
-            question = self.rng.choice(fresh)
+                question = next((q for qid in await due_questions(conn, person.id, now)
+                                 if (q := self.bank.get(qid)) is not None
+                                 and (level is None or q.level.value == level)), None)
+                if question is None and review:
+                    return self._nothing_due(await next_review(conn, person.id))
+            reviewing = question is not None
+            if question is None:
+                picked = await self._pick(conn, person.id, topic, level)
+                if isinstance(picked, Message):
+                    return picked
+                question = picked
             attempt = await Practice(conn).start(person.id, question.id, question.topic, now)
         message = Message(
-            title="Practice question",
+            title="Review question" if reviewing else "Practice question",
             sections=(Section(render.question_heading(question), question.prompt),),
             footer="Answer it in your own words; the reference answer follows at once.",
             kind=MessageKind.QUESTION)
         return PracticeQuestion(attempt, question, message)
+
+    async def _pick(self, conn: aiosqlite.Connection, person_id: int, topic: str | None,
+                    level: str | None) -> Question | Message:
+        if topic is None:
+            history = await Practice(conn).graded_by_person(person_id) + [
+                (q.topic, s) for q, s in
+                ((self.bank.get(qid), s) for qid, s in
+                 await Answers(conn).graded_by_person(person_id)) if q is not None]
+            topic = self.weakest_topic(history, [
+                t.id for t in self.bank.topics.values()
+                if level is None or t.level.value == level])
+        pool = [q for q in self.bank.in_topic(topic)
+                if level is None or q.level.value == level]
+        if not pool:
+            return reply(f"No {level} questions in {topic}",
+                         "Try another level, or leave the level out.")
+        recent = set(await Practice(conn).recent_question_ids(person_id))
+        fresh = [q for q in pool if q.id not in recent] or pool
+        return self.rng.choice(fresh)
+
+    def _nothing_due(self, due: datetime | None) -> Message:
+        if due is None:
+            return reply("No cards yet: answer a daily or practice question first",
+                         "Every question you answer becomes a card that comes back for "
+                         "review when you are about to forget it. Try /quiz [topic].")
+        when = due.astimezone(ZoneInfo(self.totals_tz)).strftime("%Y-%m-%d %H:%M")
+        return reply(f"Nothing is due for review; next review: {when} ({self.totals_tz})",
+                     "Practise anything meanwhile with /quiz [topic].")
 
     def weakest_topic(self, history: list[tuple[str, float]],
                       candidates: list[str] | None = None) -> str:
@@ -138,6 +171,8 @@ class PracticeService:
                 await Scores(conn, self.totals_tz).add(award, board=Board.PRACTICE,
                                                        subscription_id=None, round_id=None,
                                                        at=now)
+            await record_review(conn, person.id, question.id, result.coverage,
+                                source="practice", source_id=attempt_id, at=now)
         verdict = "\n".join([
             f"You covered {len(result.covered)} of {len(question.key_points)} key points: "
             f"+{points} practice point{'s' if points != 1 else ''}.",

@@ -15,6 +15,7 @@ from bot.domain.periods import Period, period_range
 from bot.domain.scoring import Board
 from bot.domain.text import count
 from bot.domain.totals import period_key, workspace_scope
+from bot.services import reviews
 from bot.services.leaderboard import TITLES
 from bot.services.picture import TeamPicture, draw
 from bot.services.teams import TeamService
@@ -175,6 +176,8 @@ class ReportService:
                 n = _current_streak(history, latest.state.value == "open")
                 if n:
                     streaks.append(f"#{sub.channel_name or sub.channel.channel}: {n}")
+            due, kept = await reviews.summary(conn, person.id, self.clock.now(),
+                                              self.default_timezone)
         by_topic = topic_averages([(self._topic(q), s) for q, s in daily] + practice)
         ranked = sorted(by_topic.items(), key=lambda kv: (kv[1], kv[0]))
         topics = "\n".join(f"{t}: {pct(v)}" for t, v in ranked) or "Nothing graded yet."
@@ -182,8 +185,12 @@ class ReportService:
             Section("Streak", ", ".join(streaks) or "No current streak."),
             Section("Points", f"daily {totals.get('daily', 0)}, practice "
                               f"{totals.get('practice', 0)}"),
-            Section("Coverage by topic (weakest first)", topics)),
-            "/quiz with no topic picks from your weakest topics.")
+            Section("Coverage by topic (weakest first)", topics),
+            Section("Spaced repetition", f"Reviews due today: {due}\nRetention (last "
+                    f"{reviews.RETENTION_DAYS} days): "
+                    f"{pct(kept) if kept is not None else 'no reviews yet'}")),
+            "/quiz review asks your most overdue card; /quiz with no topic asks a due card, "
+            "else one of your weakest topics.")
 
 
 def _current_streak(history: list[bool], newest_open: bool) -> int:

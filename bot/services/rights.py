@@ -43,6 +43,7 @@ MATRIX: dict[str, Power] = {
     "help": Power.EVERYONE,
     "topics": Power.EVERYONE,
     "quiz": Power.EVERYONE,
+    "quiz review": Power.EVERYONE,
     "leaderboard": Power.EVERYONE,
     "stats": Power.EVERYONE,
     "results": Power.EVERYONE,

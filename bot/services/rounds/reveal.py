@@ -1,7 +1,8 @@
 """Revealing a round at its deadline: grade, pay once, post; and a round's full results.
 
-Points are committed before the reveal post, so a crash between the two re-posts the
-reveal but never pays twice; a slow judge never holds the database, and a failing one
+Points (and each answer's review of its spaced-repetition card) are committed before the
+reveal post, so a crash between the two re-posts the reveal but never pays or reviews
+twice; a slow judge never holds the database, and a failing one
 falls back to the rubric grader.
 """
 
@@ -16,6 +17,7 @@ from bot.domain.rounds import Answer, RoundState
 from bot.domain.scoring import Board, Entry, round_awards, streak_length
 from bot.domain.subscriptions import ChannelRef
 from bot.services import render
+from bot.services.reviews import record_review
 from bot.services.rounds.base import RoundsBase, log
 from bot.storage.repositories import Answers, Rounds, Scores, Subscriptions
 
@@ -75,6 +77,10 @@ class RevealMixin(RoundsBase):
             for award in round_awards(entries, question.difficulty):
                 await scores.add(award, board=Board.DAILY, subscription_id=sub.id,
                                  round_id=rnd.id, at=rnd.deadline)
+            for a in on_time:  # each graded answer reviews its card, once per round
+                await record_review(conn, a.person.id, question.id,
+                                    graded[a.person.id].coverage, source="daily",
+                                    source_id=rnd.id, at=rnd.deadline)
             lines = await self._result_lines(graded, scores, rnd.id, on_time)
         late = [a.person.display_name for a in answers if a.late]
         message = render.reveal(question, rnd, lines, late, blind=sub.blind or not getattr(

@@ -4,12 +4,14 @@ A repository wraps the connection of the current unit of work; the service decid
 transactions begin and end (``async with db.transaction() as conn: Rounds(conn)...``).
 
 Each aggregate has its own module (``people``, ``subscriptions``, ``rounds``, ``answers``
-with stray replies, ``events``, ``scores``, ``verdicts``, ``practice``, ``teams``,
-``meta``); ``base`` holds the shared base class and row helpers. Import from here.
+with stray replies, ``events``, ``scores``, ``verdicts``, ``practice``, ``teams``, ``cards``
+of spaced repetition, ``meta``); ``base`` holds the shared base class and row helpers.
+Import from here.
 """
 
 from bot.storage.repositories.answers import Answers, Strays
 from bot.storage.repositories.base import _person, _Repo, feedback_json, stored_grade
+from bot.storage.repositories.cards import Cards
 from bot.storage.repositories.events import Events
 from bot.storage.repositories.meta import Meta
 from bot.storage.repositories.people import People
@@ -22,6 +24,7 @@ from bot.storage.repositories.verdicts import Verdicts
 
 __all__ = [
     "Answers",
+    "Cards",
     "Events",
     "Meta",
     "People",

@@ -1,0 +1,68 @@
+"""Spaced repetition: every graded answer reviews the person's card for that question, and
+FSRS (the ``fsrs`` library; about 20 ms to import, so imported here directly) schedules it.
+
+One use case, in the caller's unit of work so the review commits with the grade: record a
+review (once per source: a daily round or a practice attempt), and find what is due. Cards
+are only read from the database, so a restart moves no due date.
+
+The scheduler has no learning steps: quizbot asks at most a few questions a day, so every
+interval is whole days (an "Again" comes back the next day), and no fuzz, so the schedule is
+a function of the reviews alone.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+from fsrs import Card, Rating, Scheduler
+
+from bot.domain.reviews import rating_for, retention
+from bot.storage.repositories import Cards
+
+Source = Literal["daily", "practice"]
+RETENTION_DAYS = 30
+SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+
+
+async def record_review(conn: aiosqlite.Connection, person_id: int, question_id: str,
+                        coverage: float, *, source: Source, source_id: int,
+                        at: datetime) -> bool:
+    """Review the card with the rating ``coverage`` earns; False when this source (round or
+    practice attempt) already reviewed it, and then nothing changes."""
+    at = at.astimezone(UTC)
+    rating = rating_for(coverage)
+    cards = Cards(conn)
+    if not await cards.log(person_id, question_id, int(rating), at, source, source_id):
+        return False
+    stored = await cards.get(person_id, question_id)
+    card = Card.from_json(stored) if stored else Card(
+        card_id=zlib.crc32(f"{person_id}:{question_id}".encode()), due=at)
+    card, _ = SCHEDULER.review_card(card, Rating(int(rating)), review_datetime=at)
+    await cards.save(person_id, question_id, card.to_json(), card.due, card.last_review)
+    return True
+
+
+async def due_questions(conn: aiosqlite.Connection, person_id: int,
+                        now: datetime) -> list[str]:
+    """Question ids of the person's cards due now, most overdue first."""
+    return [row["question_id"] for row in await Cards(conn).due(person_id, now)]
+
+
+async def next_review(conn: aiosqlite.Connection, person_id: int) -> datetime | None:
+    """When the person's next card falls due; None when they have no cards."""
+    return await Cards(conn).next_due(person_id)
+
+
+async def summary(conn: aiosqlite.Connection, person_id: int, now: datetime,
+                  timezone: str) -> tuple[int, float | None]:
+    """(cards due by the end of today in ``timezone``, retention over the last 30 days)."""
+    tz = ZoneInfo(timezone)
+    end_of_day = datetime.combine(now.astimezone(tz).date() + timedelta(1), time(), tz)
+    cards = Cards(conn)
+    due = await cards.count_due(person_id, end_of_day - timedelta(microseconds=1))
+    ratings = await cards.ratings_since(person_id, now - timedelta(days=RETENTION_DAYS))
+    return due, retention(ratings)

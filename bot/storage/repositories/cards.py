@@ -1,0 +1,57 @@
+"""Cards: each person's spaced-repetition card per question (FSRS state as JSON) and the
+log of every review, unique per source so a retried reveal or answer reviews once."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.storage.db import fetch_all, fetch_one, from_db, to_db
+from bot.storage.repositories.base import _Repo
+
+
+class Cards(_Repo):
+    async def get(self, person_id: int, question_id: str) -> str | None:
+        """The card's stored FSRS state (JSON), or None for a question never reviewed."""
+        row = await fetch_one(self.conn, "SELECT state FROM cards WHERE person_id=? AND"
+                              " question_id=?", (person_id, question_id))
+        return str(row[0]) if row else None
+
+    async def save(self, person_id: int, question_id: str, state: str, due: datetime,
+                   last_review: datetime | None) -> None:
+        await self.conn.execute(
+            "INSERT INTO cards (person_id, question_id, state, due, last_review)"
+            " VALUES (?,?,?,?,?) ON CONFLICT (person_id, question_id) DO UPDATE SET"
+            " state=excluded.state, due=excluded.due, last_review=excluded.last_review",
+            (person_id, question_id, state, to_db(due),
+             to_db(last_review) if last_review else None))
+
+    async def log(self, person_id: int, question_id: str, rating: int, at: datetime,
+                  source: str, source_id: int) -> bool:
+        """Record a review; False (and nothing written) when this source reviewed it before."""
+        cur = await self.conn.execute(
+            "INSERT OR IGNORE INTO review_logs (person_id, question_id, rating, reviewed_at,"
+            " source, source_id) VALUES (?,?,?,?,?,?)",
+            (person_id, question_id, rating, to_db(at), source, source_id))
+        return cur.rowcount == 1
+
+    async def due(self, person_id: int, by: datetime) -> list[sqlite3.Row]:
+        """(question_id, due) of the person's cards due at ``by``, most overdue first."""
+        return await fetch_all(self.conn, "SELECT question_id, due FROM cards WHERE"
+                               " person_id=? AND due<=? ORDER BY due, question_id",
+                               (person_id, to_db(by)))
+
+    async def next_due(self, person_id: int) -> datetime | None:
+        row = await fetch_one(self.conn, "SELECT MIN(due) FROM cards WHERE person_id=?",
+                              (person_id,))
+        return from_db(row[0]) if row and row[0] else None
+
+    async def count_due(self, person_id: int, by: datetime) -> int:
+        row = await fetch_one(self.conn, "SELECT COUNT(*) FROM cards WHERE person_id=? AND"
+                              " due<=?", (person_id, to_db(by)))
+        return int(row[0]) if row else 0
+
+    async def ratings_since(self, person_id: int, since: datetime) -> list[int]:
+        rows = await fetch_all(self.conn, "SELECT rating FROM review_logs WHERE person_id=?"
+                               " AND reviewed_at>=?", (person_id, to_db(since)))
+        return [int(r[0]) for r in rows]
