@@ -15,6 +15,10 @@ from bot.domain.scoring import Standing
 from bot.domain.subscriptions import Subscription
 from bot.domain.text import clip, count, defuse
 
+#: the one line under a result that offers the rating override (``/quiz rate``)
+VOTE_HINT = "Vote for an answer you learned from: /vote NAME (3 votes each)."
+RATE_HINT = "How well did you know it? /quiz rate knew|partly|didnt"
+
 
 def local_time(moment: datetime, tz: str) -> str:
     local = moment.astimezone(ZoneInfo(tz))
@@ -108,7 +112,7 @@ def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequenc
     return Message(title=f"Reveal: daily question for {rnd.local_date.isoformat()}",
                    sections=tuple(sections), kind=MessageKind.REVEAL,
                    key=f"round:{rnd.id}:reveal",
-                   footer="Vote for an answer you learned from: /vote NAME (3 votes each).")
+                   footer=f"{VOTE_HINT}\n{RATE_HINT}" if results else VOTE_HINT)
 
 
 def full_results(q: Question, rnd: Round, results: Sequence[RevealLine]) -> Message:
