@@ -15,8 +15,8 @@ from bot.domain.scoring import Standing
 from bot.domain.subscriptions import Subscription
 from bot.domain.text import clip, count, defuse
 
-#: the one line under a result that offers the rating override (``/quiz rate``)
 VOTE_HINT = "Vote for an answer you learned from: /vote NAME (3 votes each)."
+#: the one line under a result that offers the rating override (``/quiz rate``)
 RATE_HINT = "How well did you know it? /quiz rate knew|partly|didnt"
 
 
