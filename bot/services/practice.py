@@ -23,6 +23,7 @@ from bot.services import render
 from bot.services.judging import Judge, RubricJudge
 from bot.services.reviews import (
     Override,
+    Source,
     due_questions,
     next_review,
     override_latest,
@@ -137,17 +138,21 @@ class PracticeService:
         fresh = [q for q in pool if q.id not in recent] or pool
         return self.rng.choice(fresh)
 
-    async def rate(self, actor: Actor, word: str) -> Message:
-        """Override the rating of the person's latest review (InputError for an unknown
-        word); the card is rescheduled as if that had been the rating."""
+    async def rate(self, actor: Actor, word: str,
+                   on: tuple[Source, int] | None = None) -> Message:
+        """Override the rating of the person's latest review, or of their review from the
+        source ``on`` (a rating button); InputError for an unknown word. The card is
+        rescheduled as if that had been the rating. Only the person's own review is found."""
         rating = override_rating(word)
         async with self.db.transaction() as conn:
             person = await People(conn).find(actor.platform, actor.workspace, actor.user_id)
-            rated = await override_latest(conn, person.id, rating) if person else None
+            rated = await override_latest(conn, person.id, rating, on) if person else None
             if rated is None:
-                return reply("Nothing to rate yet",
+                return reply("Nothing to rate yet" if on is None else
+                             "That is not a result of yours to rate",
                              "Answer a daily or practice question first; after its result, "
-                             f"/quiz rate {OVERRIDE_WORDS} says how well you knew it.")
+                             f"/quiz rate {OVERRIDE_WORDS} says how well you knew it. "
+                             "Nothing was changed.")
             state = await Cards(conn).get(person.id, rated.question_id) if person else None
         question = self.bank.get(rated.question_id)
         name = question.prompt if question else rated.question_id
@@ -225,4 +230,5 @@ class PracticeService:
                       Section("Key points", render.key_points_text(question)),
                       *((Section("Follow-up to think about", question.follow_up),)
                         if question.follow_up else ())),
-            footer=render.RATE_HINT, kind=MessageKind.REVEAL)
+            footer=render.RATE_HINT, kind=MessageKind.REVEAL,
+            buttons=render.rate_buttons("practice", attempt_id))

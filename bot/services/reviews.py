@@ -86,10 +86,12 @@ class Rated:
     outcome: Override
 
 
-async def override_latest(conn: aiosqlite.Connection, person_id: int,
-                          rating: Recall) -> Rated | None:
-    """Override the person's most recent review; None when they have none."""
-    row = await Cards(conn).latest(person_id)
+async def override_latest(conn: aiosqlite.Connection, person_id: int, rating: Recall,
+                          on: tuple[Source, int] | None = None) -> Rated | None:
+    """Override the person's most recent review, or their review from the source ``on``
+    (a button under one result); None when they have no such review."""
+    cards = Cards(conn)
+    row = await (cards.latest(person_id) if on is None else cards.of_source(person_id, *on))
     if row is None:
         return None
     source = cast(Source, row["source"])

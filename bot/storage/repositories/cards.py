@@ -69,6 +69,13 @@ class Cards(_Repo):
                                " review_logs WHERE person_id=? ORDER BY reviewed_at DESC,"
                                " id DESC LIMIT 1", (person_id,))
 
+    async def of_source(self, person_id: int, source: str,
+                        source_id: int) -> sqlite3.Row | None:
+        """The same, for the person's review from one round or practice attempt."""
+        return await fetch_one(self.conn, "SELECT question_id, source, source_id, rating FROM"
+                               " review_logs WHERE person_id=? AND source=? AND source_id=?"
+                               " ORDER BY id DESC LIMIT 1", (person_id, source, source_id))
+
     async def set_rating(self, log_id: int, rating: int) -> None:
         await self.conn.execute("UPDATE review_logs SET rating=? WHERE id=?", (rating, log_id))
 
