@@ -464,7 +464,7 @@ class DiscordAdapter:
             allowed = discord.AllowedMentions(users=[discord.Object(int(u))
                                                      for u in message.mentions],
                                               everyone=False, roles=False)
-            view = None
+            view = rate_view(message)   # a reveal's taps; each finds the tapper's own review
             answer = [b for b in message.buttons if b.action.startswith("answer:")]
             if answer:
                 view = discord.ui.View(timeout=None)

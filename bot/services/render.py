@@ -132,7 +132,8 @@ def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequenc
     return Message(title=f"Reveal: daily question for {rnd.local_date.isoformat()}",
                    sections=tuple(sections), kind=MessageKind.REVEAL,
                    key=f"round:{rnd.id}:reveal",
-                   footer=f"{VOTE_HINT}\n{RATE_HINT}" if results else VOTE_HINT)
+                   footer=f"{VOTE_HINT}\n{RATE_HINT}" if results else VOTE_HINT,
+                   buttons=rate_buttons("daily", rnd.id) if results else ())
 
 
 def full_results(q: Question, rnd: Round, results: Sequence[RevealLine]) -> Message:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from bot.config import Settings
 from tests.e2e.discord_helpers import discord_env
 from tests.e2e.slack_helpers import slack_env
 from tests.e2e.test_discord import _filled
-from tests.e2e.test_slack import GOOD
+from tests.e2e.test_slack import GOOD, schedule_and_post
 from tests.unit.test_commands import dump
 
 
@@ -111,4 +112,34 @@ async def test_discord_rate_buttons_and_topic(settings: Settings, clock: FixedCl
 
         # /quiz with the topic "rate knew" is the override, not a topic
         assert "Rated: knew" in await env.run("quiz", "rate knew", option="topic")
+        assert ratings(settings.db) == [3]
+
+
+async def test_slack_reveal_taps_rate_the_tappers_own_answer(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+    async with slack_env(settings, clock, sample_bank) as env:
+        fake = env.fake
+        thread = await schedule_and_post(env, clock)
+        await env.reply(thread, "no idea", user="U1", ts="1800000000.000101")
+        await fake.wait_for(lambda: len(fake.ok_calls("reactions.add")) == 1)
+        clock.set(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
+        await env.core.rounds.sweep()
+        reveal = fake.ok_calls("chat.postMessage")[-1]
+        taps = next(b for b in reveal["blocks"] if b["type"] == "actions")["elements"]
+        assert [t["action_id"] for t in taps] == ["rate_knew", "rate_partly", "rate_didnt"]
+        assert taps[0]["value"].startswith("daily:")
+        before = dump(settings.db.as_posix())
+        sent = len(fake.ok_calls("chat.postEphemeral"))
+        for user in ("U2", "U1"):    # U2 did not answer: nothing of theirs to rate
+            await env.interaction({"type": "block_actions", "user": {"id": user},
+                                   "channel": {"id": "C1"}, "trigger_id": fake.issue_trigger(
+                                       f"r-{user}"), "actions": [
+                                       {**taps[0], "type": "button", "block_id": "b",
+                                        "action_ts": "1"}]})
+            sent += 1
+            await fake.wait_for(lambda n=sent: len(fake.ok_calls("chat.postEphemeral")) == n)
+            if user == "U2":
+                assert dump(settings.db.as_posix()) == before
+        texts = [c["text"] for c in fake.ok_calls("chat.postEphemeral")[-2:]]
+        assert "not a result of yours" in texts[0] and "Rated: knew" in texts[1]
         assert ratings(settings.db) == [3]

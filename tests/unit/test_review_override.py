@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.domain.parsing import InputError
 from bot.domain.reviews import Recall, override_rating
 from bot.services.commands import CommandContext
-from bot.services.render import RATE_HINT
+from bot.services.render import RATE_HINT, parse_rate_action, rate_buttons
 from bot.services.reviews import SCHEDULER, Override, override, record_review
 from bot.storage.db import from_db
 from bot.storage.repositories import People
@@ -151,3 +151,14 @@ async def test_rating_through_the_console(settings: Settings, clock: FixedClock,
         assert "is not a rating" in out.getvalue()[start:]
     finally:
         await core.close()
+
+
+@pytest.mark.parametrize("action", ["rate:weekly:1:knew", "rate:practice:x:knew",
+                                    "answer:12", "rate:practice:1234567890123:knew"])
+def test_a_stale_or_forged_rate_action_is_not_read(action: str) -> None:
+    assert parse_rate_action(action) is None
+
+
+def test_rate_buttons_round_trip() -> None:
+    assert [parse_rate_action(b.action) for b in rate_buttons("daily", 7)] == [
+        ("daily", 7, "knew"), ("daily", 7, "partly"), ("daily", 7, "didnt")]
