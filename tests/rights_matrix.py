@@ -42,7 +42,8 @@ ALLOWED: dict[Power, set[str]] = {
 #: the arguments each matrix row is run with; {role} is that person's mention on the platform
 #: (spaces and dashes in a role read as underscores)
 ARGS: dict[str, str] = {
-    "help": "", "topics": "", "quiz": "sample", "quiz review": "", "leaderboard": "all",
+    "help": "", "topics": "", "quiz": "sample", "quiz review": "", "quiz rate": "knew",
+    "leaderboard": "all",
     "stats": "", "results": "", "schedule": "", "vote": "{bob}",
     "team list": "", "team show": "backend",
     "team add": "backend {member}", "team remove": "backend {bob}",

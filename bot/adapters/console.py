@@ -74,8 +74,9 @@ def render_text(message: Message) -> str:
         if section.heading:
             lines.append(f"[{section.heading}]")
         lines.extend(section.body.splitlines())
-    for button in message.buttons:
-        lines.append(f"<{button.label}>")
+    for button in message.buttons:  # the footer already names /quiz rate: no rate taps
+        if not button.action.startswith(render.RATE_ACTION):
+            lines.append(f"<{button.label}>")
     if message.footer:
         lines.append(f"({message.footer})")
     if message.attachment:

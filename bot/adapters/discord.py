@@ -40,10 +40,12 @@ from bot.adapters.base import (
     reply,
     split_text,
 )
+from bot.domain.parsing import InputError
 from bot.domain.periods import Period
 from bot.domain.questions import Level
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
+from bot.services import render
 from bot.services.catalogue import help_text, route, spelled
 from bot.services.commands import CommandContext, CommandResult
 from bot.services.practice import PracticeQuestion
@@ -239,6 +241,49 @@ class PracticeButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.send_modal(PracticeModal(adapter, self.attempt_id))
 
 
+class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"quizbot:rate:(?P<source>daily|practice):(?P<id>[0-9]{1,12}):"
+                          r"(?P<word>knew|partly|didnt)"):
+    """One of the "I knew it / Partly / I didn't" taps under a practice result."""
+
+    def __init__(self, action: str, label: str) -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"quizbot:{action}"))
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: re.Match[str],
+                             ) -> RateButton:
+        return cls(str(match.group(0)).removeprefix("quizbot:"), "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        adapter: DiscordAdapter = interaction.client.adapter
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        parsed = render.parse_rate_action(self.action)
+        actor = adapter.actor_of(interaction.user, interaction.guild)
+        if parsed is None:
+            note = reply("That button is out of date", "Nothing was changed.")
+        else:
+            source, source_id, word = parsed
+            try:
+                note = await adapter.core.practice.rate(actor, word, (source, source_id))
+            except InputError as exc:
+                note = reply("I could not read that", str(exc))
+        await adapter.followup(interaction, note)
+
+
+def rate_view(message: Message) -> discord.ui.View | None:
+    """The rate buttons of a result, as a persistent view; None when it has none."""
+    buttons = [b for b in message.buttons if b.action.startswith(render.RATE_ACTION)]
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in buttons:
+        view.add_item(RateButton(b.action, b.label))
+    return view
+
+
 class _AnswerModal(discord.ui.Modal):
     answer: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Your answer", style=discord.TextStyle.paragraph, max_length=4000)
@@ -263,7 +308,7 @@ class PracticeModal(_AnswerModal, title="Practice answer"):
         actor = self.adapter.actor_of(interaction.user, interaction.guild)
         result = await self.adapter.core.practice.answer(actor, self.attempt_id,
                                                          str(self.answer.value))
-        await self.adapter.followup(interaction, result)
+        await self.adapter.followup(interaction, result, rate_view(result))
 
 
 class QuizClient(discord.Client):
@@ -276,7 +321,7 @@ class QuizClient(discord.Client):
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton, PracticeButton)
+        self.add_dynamic_items(AnswerButton, PracticeButton, RateButton)
         await self.adapter.sync_commands()
 
 
@@ -419,7 +464,7 @@ class DiscordAdapter:
             allowed = discord.AllowedMentions(users=[discord.Object(int(u))
                                                      for u in message.mentions],
                                               everyone=False, roles=False)
-            view = None
+            view = rate_view(message)   # a reveal's taps; each finds the tapper's own review
             answer = [b for b in message.buttons if b.action.startswith("answer:")]
             if answer:
                 view = discord.ui.View(timeout=None)

@@ -38,6 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import (
     Actor,
+    Button,
     ConfigError,
     IncomingMessage,
     Message,
@@ -48,9 +49,11 @@ from bot.adapters.base import (
     reply,
     split_text,
 )
+from bot.domain.parsing import InputError
 from bot.domain.periods import Period
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
+from bot.services import render
 from bot.services.catalogue import help_text, route, slash_commands, spelled
 from bot.services.commands import CommandContext, CommandResult
 from bot.services.practice import PracticeQuestion
@@ -140,12 +143,10 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
             "type": "mrkdwn", "text": f"`{name}`\n```{content[:SECTION_LIMIT - 80]}```"
             + ("\n_(truncated)_" if len(content) > SECTION_LIMIT - 80 else "")}})
     tail: list[dict[str, Any]] = []
-    if message.buttons:
-        tail.append({"type": "actions", "elements": [
-            {"type": "button", "action_id": "answer_privately",
-             "value": b.action.split(":", 1)[1], "text": {"type": "plain_text",
-                                                          "text": b.label[:75]}}
-            for b in message.buttons if b.action.startswith("answer:")]})
+    elements = [_button(b) for b in message.buttons
+                if b.action.startswith(("answer:", render.RATE_ACTION))]
+    if elements:
+        tail.append({"type": "actions", "elements": elements})
     if message.footer:
         tail.append({"type": "context",
                      "elements": [{"type": "mrkdwn", "text": mrkdwn(message.footer)[:2000]}]})
@@ -158,6 +159,15 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
     if message.key and out:  # history always returns blocks: the key finds the post again
         out[0] = {**out[0], "block_id": _block_key(message.key)}
     return out
+
+
+def _button(b: Button) -> dict[str, Any]:
+    """An answer button (action ``answer_privately``, value the round) or a rate button
+    (action ``rate_WORD``, value ``SOURCE:ID:WORD``: one action id per button)."""
+    kind, _, value = b.action.partition(":")
+    action_id = "answer_privately" if kind == "answer" else f"rate_{value.rsplit(':', 1)[-1]}"
+    return {"type": "button", "action_id": action_id, "value": value,
+            "text": {"type": "plain_text", "text": b.label[:75]}}
 
 
 def _block_key(key: str) -> str:
@@ -219,6 +229,7 @@ class SlackAdapter:
         for command in COMMANDS:
             app.command(command)(self._on_command)
         app.action("answer_privately")(self._on_answer_button)
+        app.action(re.compile(r"^rate_"))(self._on_rate_button)
         app.view("quiz_answer")(self._on_quiz_submit)
         app.view("blind_answer")(self._on_blind_submit)
         app.error(self._on_error)
@@ -600,6 +611,24 @@ class SlackAdapter:
         await self.client.views_open(trigger_id=body.get("trigger_id", ""),
                                      view=_answer_modal("blind_answer", "Answer privately",
                                                         question, meta))
+
+    async def _on_rate_button(self, ack: Any, body: dict[str, Any]) -> None:
+        """A tap under a result: override that review's rating (the tapper's own only)."""
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        user = str((body.get("user") or {}).get("id", ""))
+        channel = str((body.get("channel") or {}).get("id", "")) or user
+        parsed = render.parse_rate_action(f"{render.RATE_ACTION}{action.get('value', '')}")
+        me = await self.actor(_team_of(body), user)
+        if parsed is None:
+            note = reply("That button is out of date", "Nothing was changed.")
+        else:
+            source, source_id, word = parsed
+            try:
+                note = await self.core.practice.rate(me, word, (source, source_id))
+            except InputError as exc:
+                note = reply("I could not read that", str(exc))
+        await self._ephemeral(channel, user, note)
 
     async def _on_quiz_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from bot.domain.parsing import InputError
+
 
 class Recall(IntEnum):
     AGAIN = 1
@@ -29,6 +31,25 @@ def rating_for(coverage: float) -> Recall:
     if coverage < 0.9:
         return Recall.GOOD
     return Recall.EASY
+
+
+#: the one-tap override after a reveal or a practice result (``/quiz rate WORD``). "I knew
+#: it" is Good, not Easy: the person remembered, but saying so after seeing the reference
+#: answer is weaker evidence than a full answer, and Easy would stretch the interval most;
+#: "partly" is Hard (remembered with effort) and "I didn't" is Again (forgotten).
+OVERRIDES: dict[str, Recall] = {"knew": Recall.GOOD, "partly": Recall.HARD,
+                                "didnt": Recall.AGAIN}
+OVERRIDE_WORDS = "|".join(OVERRIDES)
+
+
+def override_rating(word: str) -> Recall:
+    """The rating a ``/quiz rate`` word stands for ("didn't" reads as "didnt")."""
+    key = word.strip().lower().replace("'", "").replace("\u2019", "")
+    if key not in OVERRIDES:
+        shown = word.strip()[:30] or "nothing"
+        raise InputError(f"'{shown}' is not a rating; say knew (I knew it), partly, or "
+                         "didnt (I didn't).")
+    return OVERRIDES[key]
 
 
 def retention(ratings: list[int]) -> float | None:

@@ -60,6 +60,9 @@ CATALOGUE: tuple[Command, ...] = (
        "review that is due, else one of your weakest)", "/quiz", "/quiz"),
     _c("quiz review", "", "your most overdue spaced-repetition card, graded like practice",
        "/quiz review", "/quiz review"),
+    _c("quiz rate", "knew|partly|didnt", "after a result, say how well you really knew it "
+       "(I knew it, partly, I didn't): your latest review is rescheduled", "/quiz rate",
+       "/quiz rate"),
     _c("topics", "", "the topics of the question bank", "/quiz topics", "/topics"),
     _c("leaderboard", "[week|month|all] [channel|workspace|practice|team NAME]",
        "standings, with your own rank", "/leaderboard", "/leaderboard"),

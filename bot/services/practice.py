@@ -8,24 +8,36 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import aiosqlite
+from fsrs import Card
 from rapidfuzz import fuzz
 
 from bot.adapters.base import Actor, Message, MessageKind, Section, reply
 from bot.bank import QuestionBank
 from bot.clock import Clock
+from bot.domain.parsing import InputError
 from bot.domain.questions import Question
+from bot.domain.reviews import OVERRIDE_WORDS, override_rating
 from bot.domain.rounds import MAX_ANSWER_CHARS
 from bot.domain.scoring import Award, Board, Reason, coverage_points
 from bot.services import render
 from bot.services.judging import Judge, RubricJudge
-from bot.services.reviews import due_questions, next_review, record_review
+from bot.services.reviews import (
+    Override,
+    Source,
+    due_questions,
+    next_review,
+    override_latest,
+    record_review,
+)
 from bot.storage.db import Database
-from bot.storage.repositories import Answers, People, Practice, Scores
+from bot.storage.repositories import Answers, Cards, People, Practice, Scores
 
 UNTRIED_PRIOR = 0.5
 WEAKEST_POOL = 3
 #: the /quiz topic that asks the most overdue review card
 REVIEW = "review"
+#: the /quiz word that overrides the rating of the latest review: /quiz rate knew
+RATE = "rate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +81,13 @@ class PracticeService:
                     level: str | None = None) -> PracticeQuestion | Message:
         """Pick a question: ``review`` asks the most overdue card; no topic prefers a due
         card, then a weakest topic; else one not practised recently in the topic."""
+        word, _, rest = topic_text.strip().partition(" ")
+        if word.lower() == RATE:
+            try:
+                return await self.rate(actor, rest)
+            except InputError as exc:
+                return reply("I could not read that",
+                             f"{exc}\nUsage: /quiz rate {OVERRIDE_WORDS}")
         topic: str | None = None
         review = topic_text.strip().lower() == REVIEW
         if topic_text.strip() and not review:
@@ -118,6 +137,32 @@ class PracticeService:
         recent = set(await Practice(conn).recent_question_ids(person_id))
         fresh = [q for q in pool if q.id not in recent] or pool
         return self.rng.choice(fresh)
+
+    async def rate(self, actor: Actor, word: str,
+                   on: tuple[Source, int] | None = None) -> Message:
+        """Override the rating of the person's latest review, or of their review from the
+        source ``on`` (a rating button); InputError for an unknown word. The card is
+        rescheduled as if that had been the rating. Only the person's own review is found."""
+        rating = override_rating(word)
+        async with self.db.transaction() as conn:
+            person = await People(conn).find(actor.platform, actor.workspace, actor.user_id)
+            rated = await override_latest(conn, person.id, rating, on) if person else None
+            if rated is None:
+                return reply("Nothing to rate yet" if on is None else
+                             "That is not a result of yours to rate",
+                             "Answer a daily or practice question first; after its result, "
+                             f"/quiz rate {OVERRIDE_WORDS} says how well you knew it. "
+                             "Nothing was changed.")
+            state = await Cards(conn).get(person.id, rated.question_id) if person else None
+        question = self.bank.get(rated.question_id)
+        name = question.prompt if question else rated.question_id
+        due = Card.from_json(state).due if state else None
+        when = (due.astimezone(ZoneInfo(self.totals_tz)).strftime("%Y-%m-%d")
+                if due else "later")
+        if rated.outcome is Override.SAME:
+            return reply("Already rated that way", f"Nothing changed; it comes back {when}.")
+        return reply(f"Rated: {word.strip().lower()}",
+                     f"«{name[:80]}» comes back for review on {when} ({self.totals_tz}).")
 
     def _nothing_due(self, due: datetime | None) -> Message:
         if due is None:
@@ -185,4 +230,5 @@ class PracticeService:
                       Section("Key points", render.key_points_text(question)),
                       *((Section("Follow-up to think about", question.follow_up),)
                         if question.follow_up else ())),
-            kind=MessageKind.REVEAL)
+            footer=render.RATE_HINT, kind=MessageKind.REVEAL,
+            buttons=render.rate_buttons("practice", attempt_id))

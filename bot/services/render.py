@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from bot.adapters.base import Button, Message, MessageKind, Section
@@ -14,6 +15,29 @@ from bot.domain.rounds import Person, Round
 from bot.domain.scoring import Standing
 from bot.domain.subscriptions import Subscription
 from bot.domain.text import clip, count, defuse
+
+VOTE_HINT = "Vote for an answer you learned from: /vote NAME (3 votes each)."
+#: the one line under a result that offers the rating override (``/quiz rate``)
+RATE_HINT = "How well did you know it? /quiz rate knew|partly|didnt"
+#: the one-tap buttons under a practice result: (word of /quiz rate, label)
+RATE_CHOICES = (("knew", "I knew it"), ("partly", "Partly"), ("didnt", "I didn't"))
+RATE_ACTION = "rate:"
+
+
+def rate_buttons(source: str, source_id: int) -> tuple[Button, ...]:
+    """``rate:SOURCE:ID:WORD`` buttons; adapters without buttons leave them out."""
+    return tuple(Button(f"{RATE_ACTION}{source}:{source_id}:{word}", label)
+                 for word, label in RATE_CHOICES)
+
+
+def parse_rate_action(action: str) -> tuple[Literal["daily", "practice"], int, str] | None:
+    """(source, source id, word) of a rate button's action; None if it is not one."""
+    source, _, rest = action.removeprefix(RATE_ACTION).partition(":")
+    number, _, word = rest.partition(":")
+    if not action.startswith(RATE_ACTION) or source not in ("daily", "practice") \
+            or not number.isascii() or not number.isdigit() or len(number) > 12:
+        return None
+    return cast(Literal["daily", "practice"], source), int(number), word
 
 
 def local_time(moment: datetime, tz: str) -> str:
@@ -108,7 +132,8 @@ def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequenc
     return Message(title=f"Reveal: daily question for {rnd.local_date.isoformat()}",
                    sections=tuple(sections), kind=MessageKind.REVEAL,
                    key=f"round:{rnd.id}:reveal",
-                   footer="Vote for an answer you learned from: /vote NAME (3 votes each).")
+                   footer=f"{VOTE_HINT}\n{RATE_HINT}" if results else VOTE_HINT,
+                   buttons=rate_buttons("daily", rnd.id) if results else ())
 
 
 def full_results(q: Question, rnd: Round, results: Sequence[RevealLine]) -> Message:

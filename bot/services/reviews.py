@@ -1,8 +1,9 @@
 """Spaced repetition: every graded answer reviews the person's card for that question, and
 FSRS (the ``fsrs`` library; about 20 ms to import, so imported here directly) schedules it.
 
-One use case, in the caller's unit of work so the review commits with the grade: record a
-review (once per source: a daily round or a practice attempt), and find what is due. Cards
+The use cases, in the caller's unit of work so the review commits with the grade: record a
+review (once per source: a daily round or a practice attempt), override its rating (the
+person's one tap after the result), and find what is due. Cards
 are only read from the database, so a restart moves no due date.
 
 The scheduler has no learning steps: quizbot asks at most a few questions a day, so every
@@ -13,14 +14,16 @@ a function of the reviews alone.
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Literal
+from enum import StrEnum
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 from fsrs import Card, Rating, Scheduler
 
-from bot.domain.reviews import rating_for, retention
+from bot.domain.reviews import Recall, rating_for, retention
 from bot.storage.repositories import Cards
 
 Source = Literal["daily", "practice"]
@@ -39,11 +42,62 @@ async def record_review(conn: aiosqlite.Connection, person_id: int, question_id:
     if not await cards.log(person_id, question_id, int(rating), at, source, source_id):
         return False
     stored = await cards.get(person_id, question_id)
-    card = Card.from_json(stored) if stored else Card(
-        card_id=zlib.crc32(f"{person_id}:{question_id}".encode()), due=at)
+    card = Card.from_json(stored) if stored else _new_card(person_id, question_id, at)
     card, _ = SCHEDULER.review_card(card, Rating(int(rating)), review_datetime=at)
     await cards.save(person_id, question_id, card.to_json(), card.due, card.last_review)
     return True
+
+
+def _new_card(person_id: int, question_id: str, at: datetime) -> Card:
+    return Card(card_id=zlib.crc32(f"{person_id}:{question_id}".encode()), due=at)
+
+
+class Override(StrEnum):
+    MISSING = "missing"      # the person has no such review: nothing changed
+    SAME = "same"            # it already had this rating: nothing changed
+    CHANGED = "changed"
+
+
+async def override(conn: aiosqlite.Connection, person_id: int, question_id: str,
+                   source: Source, source_id: int, rating: Recall) -> Override:
+    """Replace the rating of the person's review from this source, and reschedule the card
+    by replaying all their reviews of the question in order, so the card is what it would
+    be had ``rating`` been given then. Only the person's own review is found (another
+    person's id finds nothing), and the same override twice changes nothing."""
+    cards = Cards(conn)
+    row = await cards.review(person_id, question_id, source, source_id)
+    if row is None:
+        return Override.MISSING
+    if int(row["rating"]) == int(rating):
+        return Override.SAME
+    await cards.set_rating(int(row["id"]), int(rating))
+    history = await cards.history(person_id, question_id)
+    card = _new_card(person_id, question_id, history[0][1])
+    for given, at in history:
+        card, _ = SCHEDULER.review_card(card, Rating(given), review_datetime=at)
+    await cards.save(person_id, question_id, card.to_json(), card.due, card.last_review)
+    return Override.CHANGED
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    question_id: str
+    source: Source
+    outcome: Override
+
+
+async def override_latest(conn: aiosqlite.Connection, person_id: int, rating: Recall,
+                          on: tuple[Source, int] | None = None) -> Rated | None:
+    """Override the person's most recent review, or their review from the source ``on``
+    (a button under one result); None when they have no such review."""
+    cards = Cards(conn)
+    row = await (cards.latest(person_id) if on is None else cards.of_source(person_id, *on))
+    if row is None:
+        return None
+    source = cast(Source, row["source"])
+    outcome = await override(conn, person_id, row["question_id"], source,
+                             int(row["source_id"]), rating)
+    return Rated(row["question_id"], source, outcome)
 
 
 async def due_questions(conn: aiosqlite.Connection, person_id: int,

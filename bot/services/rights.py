@@ -44,6 +44,7 @@ MATRIX: dict[str, Power] = {
     "topics": Power.EVERYONE,
     "quiz": Power.EVERYONE,
     "quiz review": Power.EVERYONE,
+    "quiz rate": Power.EVERYONE,
     "leaderboard": Power.EVERYONE,
     "stats": Power.EVERYONE,
     "results": Power.EVERYONE,

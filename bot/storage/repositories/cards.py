@@ -55,3 +55,33 @@ class Cards(_Repo):
         rows = await fetch_all(self.conn, "SELECT rating FROM review_logs WHERE person_id=?"
                                " AND reviewed_at>=?", (person_id, to_db(since)))
         return [int(r[0]) for r in rows]
+
+    async def review(self, person_id: int, question_id: str, source: str,
+                     source_id: int) -> sqlite3.Row | None:
+        """The person's review log row for this source, or None."""
+        return await fetch_one(self.conn, "SELECT id, rating FROM review_logs WHERE"
+                               " person_id=? AND question_id=? AND source=? AND source_id=?",
+                               (person_id, question_id, source, source_id))
+
+    async def latest(self, person_id: int) -> sqlite3.Row | None:
+        """(question_id, source, source_id, rating) of the person's most recent review."""
+        return await fetch_one(self.conn, "SELECT question_id, source, source_id, rating FROM"
+                               " review_logs WHERE person_id=? ORDER BY reviewed_at DESC,"
+                               " id DESC LIMIT 1", (person_id,))
+
+    async def of_source(self, person_id: int, source: str,
+                        source_id: int) -> sqlite3.Row | None:
+        """The same, for the person's review from one round or practice attempt."""
+        return await fetch_one(self.conn, "SELECT question_id, source, source_id, rating FROM"
+                               " review_logs WHERE person_id=? AND source=? AND source_id=?"
+                               " ORDER BY id DESC LIMIT 1", (person_id, source, source_id))
+
+    async def set_rating(self, log_id: int, rating: int) -> None:
+        await self.conn.execute("UPDATE review_logs SET rating=? WHERE id=?", (rating, log_id))
+
+    async def history(self, person_id: int, question_id: str) -> list[tuple[int, datetime]]:
+        """(rating, reviewed_at) of every review of the card, in the order they happened."""
+        rows = await fetch_all(self.conn, "SELECT rating, reviewed_at FROM review_logs WHERE"
+                               " person_id=? AND question_id=? ORDER BY reviewed_at, id",
+                               (person_id, question_id))
+        return [(int(r[0]), from_db(r[1])) for r in rows]
