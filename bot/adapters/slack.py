@@ -526,7 +526,7 @@ class SlackAdapter:
         name, args = routed
         trigger = str(body.get("trigger_id") or "")
         form = None
-        if name == "quiz":
+        if name == "quiz" and args.split(" ", 1)[0].lower() != "rate":  # rating asks nothing
             form = await self._open_form(trigger, respond)  # before anything slow
             if form is None:
                 return
