@@ -40,7 +40,6 @@ from bot.adapters.base import (
     reply,
     split_text,
 )
-from bot.domain.parsing import InputError
 from bot.domain.periods import Period
 from bot.domain.questions import Level
 from bot.domain.rounds import AnswerOutcome
@@ -260,16 +259,8 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         adapter: DiscordAdapter = interaction.client.adapter
         await interaction.response.defer(ephemeral=True, thinking=True)
-        parsed = render.parse_rate_action(self.action)
         actor = adapter.actor_of(interaction.user, interaction.guild)
-        if parsed is None:
-            note = reply("That button is out of date", "Nothing was changed.")
-        else:
-            source, source_id, word = parsed
-            try:
-                note = await adapter.core.practice.rate(actor, word, (source, source_id))
-            except InputError as exc:
-                note = reply("I could not read that", str(exc))
+        note = await adapter.core.practice.rate_button(actor, self.action)
         await adapter.followup(interaction, note)
 
 

@@ -49,7 +49,6 @@ from bot.adapters.base import (
     reply,
     split_text,
 )
-from bot.domain.parsing import InputError
 from bot.domain.periods import Period
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
@@ -618,16 +617,9 @@ class SlackAdapter:
         action = (body.get("actions") or [{}])[0]
         user = str((body.get("user") or {}).get("id", ""))
         channel = str((body.get("channel") or {}).get("id", "")) or user
-        parsed = render.parse_rate_action(f"{render.RATE_ACTION}{action.get('value', '')}")
         me = await self.actor(_team_of(body), user)
-        if parsed is None:
-            note = reply("That button is out of date", "Nothing was changed.")
-        else:
-            source, source_id, word = parsed
-            try:
-                note = await self.core.practice.rate(me, word, (source, source_id))
-            except InputError as exc:
-                note = reply("I could not read that", str(exc))
+        note = await self.core.practice.rate_button(
+            me, f"{render.RATE_ACTION}{action.get('value', '')}")
         await self._ephemeral(channel, user, note)
 
     async def _on_quiz_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -138,6 +138,18 @@ class PracticeService:
         fresh = [q for q in pool if q.id not in recent] or pool
         return self.rng.choice(fresh)
 
+    async def rate_button(self, actor: Actor, action: str) -> Message:
+        """A rating tapped on a result: the button names the review; a stale or forged one,
+        or someone else's, changes nothing."""
+        parsed = render.parse_rate_action(action)
+        if parsed is None:
+            return reply("That button is out of date", "Nothing was changed.")
+        source, source_id, word = parsed
+        try:
+            return await self.rate(actor, word, (source, source_id))
+        except InputError as exc:
+            return reply("I could not read that", str(exc))
+
     async def rate(self, actor: Actor, word: str,
                    on: tuple[Source, int] | None = None) -> Message:
         """Override the rating of the person's latest review, or of their review from the
