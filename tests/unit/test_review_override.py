@@ -23,10 +23,10 @@ from bot.services.render import RATE_HINT, parse_rate_action, rate_buttons
 from bot.services.reviews import SCHEDULER, Override, override, record_review
 from bot.storage.db import from_db
 from bot.storage.repositories import People
-from tests.fakes.memory import CHANNEL, MemoryPlatform, answer, person
+from tests.fakes.memory import CHANNEL, MemoryPlatform, person
 from tests.unit.test_commands import dump
 from tests.unit.test_reviews import ALICE, cards, logs
-from tests.unit.test_rounds import subscribe
+from tests.unit.test_rounds import answered_round
 
 QID = "sample-tokens"
 
@@ -115,11 +115,7 @@ async def test_quiz_rate_overrides_the_latest_review(core: Core, clock: FixedClo
 
 async def test_the_reveal_offers_the_override(core: Core, clock: FixedClock,
                                               memory: MemoryPlatform) -> None:
-    sub = await subscribe(core)
-    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
-    rnd = await core.rounds.post_due(sub.id)
-    assert rnd and rnd.thread_id
-    await core.rounds.record_answer(answer(rnd.thread_id, "an answer"))
+    rnd = await answered_round(core, clock)
     clock.set(datetime(2026, 11, 22, 18, 0, tzinfo=UTC))
     await core.rounds.sweep()
     assert RATE_HINT in memory.reveals[0].message.footer

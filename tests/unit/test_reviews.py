@@ -17,9 +17,9 @@ from bot.services.commands import CommandContext
 from bot.services.reviews import record_review
 from bot.storage.db import from_db
 from bot.storage.repositories import People
-from tests.fakes.memory import CHANNEL, MemoryPlatform, answer, person
+from tests.fakes.memory import CHANNEL, MemoryPlatform, person
 from tests.unit.test_commands import dump
-from tests.unit.test_rounds import subscribe
+from tests.unit.test_rounds import answered_round
 
 ALICE = CommandContext(person(), CHANNEL, "general")
 
@@ -92,11 +92,7 @@ async def test_a_restart_moves_no_due_date(core: Core, clock: FixedClock, settin
 
 async def test_a_retried_reveal_reviews_each_answer_once(core: Core, clock: FixedClock,
                                                          memory: MemoryPlatform) -> None:
-    sub = await subscribe(core)
-    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
-    rnd = await core.rounds.post_due(sub.id)
-    assert rnd and rnd.thread_id
-    await core.rounds.record_answer(answer(rnd.thread_id, "an answer"))
+    rnd = await answered_round(core, clock)
     clock.set(datetime(2026, 11, 22, 18, 0, tzinfo=UTC))
     memory.fail_next_sends = 1
     assert await core.rounds.reveal_due() == []     # graded and stored, the post failed

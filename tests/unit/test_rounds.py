@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import Core
 from bot.clock import FixedClock
-from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome, RoundState
+from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome, Round, RoundState
 from bot.domain.subscriptions import Subscription
 from bot.storage.repositories import Answers, Rounds, Scores
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, answer
@@ -18,6 +18,16 @@ async def subscribe(core: Core, **kw: object) -> Subscription:
         timezone=str(kw.get("timezone", "UTC")), window=kw.get("window", timedelta(hours=8)))  # type: ignore[arg-type]
     assert isinstance(sub, Subscription)
     return sub
+
+
+async def answered_round(core: Core, clock: FixedClock) -> Round:
+    """The channel subscribed, the day's round posted at 09:05, and alice's answer stored."""
+    sub = await subscribe(core)
+    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
+    rnd = await core.rounds.post_due(sub.id)
+    assert rnd and rnd.thread_id
+    await core.rounds.record_answer(answer(rnd.thread_id, "an answer"))
+    return rnd
 
 
 async def test_posts_once_at_the_scheduled_time(core: Core, clock: FixedClock,
@@ -119,11 +129,7 @@ async def test_a_replayed_event_counts_once(core: Core, clock: FixedClock,
 
 async def test_reveal_happens_once_and_pays_once(core: Core, clock: FixedClock,
                                                  memory: MemoryPlatform) -> None:
-    sub = await subscribe(core)
-    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
-    rnd = await core.rounds.post_due(sub.id)
-    assert rnd and rnd.thread_id
-    await core.rounds.record_answer(answer(rnd.thread_id, "an answer"))
+    rnd = await answered_round(core, clock)
     clock.set(datetime(2026, 11, 22, 16, 59, tzinfo=UTC))
     assert await core.rounds.reveal_due() == []
     clock.set(datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
@@ -155,11 +161,7 @@ async def test_a_failed_post_is_retried_not_duplicated(core: Core, clock: FixedC
 
 async def test_a_failed_reveal_is_retried_and_pays_once(core: Core, clock: FixedClock,
                                                         memory: MemoryPlatform) -> None:
-    sub = await subscribe(core)
-    clock.set(datetime(2026, 11, 22, 9, 5, tzinfo=UTC))
-    rnd = await core.rounds.post_due(sub.id)
-    assert rnd and rnd.thread_id
-    await core.rounds.record_answer(answer(rnd.thread_id, "an answer"))
+    rnd = await answered_round(core, clock)
     clock.set(datetime(2026, 11, 22, 18, 0, tzinfo=UTC))
     memory.fail_next_sends = 1
     assert await core.rounds.reveal_due() == []
