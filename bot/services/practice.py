@@ -56,11 +56,10 @@ def resolve_topic(bank: QuestionBank, text: str) -> tuple[str | None, list[str]]
             return topic.id, []
     # Plain ratio against the id and the title alone: WRatio's partial matching suggested
     # topics that merely share a word or a few letters.
-    scores: dict[str, float] = {}
-    for t in bank.topics.values():
-        scores[t.id] = max(fuzz.ratio(wanted, t.id), fuzz.ratio(wanted, t.title.lower()))
-    close = sorted((s, k) for k, s in scores.items() if s >= 75)
-    return None, [k for _, k in sorted(close, key=lambda c: -c[0])[:3]]
+    scores = {t.id: max(fuzz.ratio(wanted, t.id), fuzz.ratio(wanted, t.title.lower()))
+              for t in bank.topics.values()}
+    close = sorted((k for k, s in scores.items() if s >= 75), key=lambda k: (-scores[k], k))
+    return None, close[:3]
 
 
 def unknown_topic(text: str, suggestions: list[str]) -> Message:
