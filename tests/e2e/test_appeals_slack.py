@@ -140,7 +140,7 @@ async def test_slack_appeal_accept_reject_and_flag(settings: Settings, clock: Fi
                                                  "close F1 added byte-level BPE", "UADMIN")
 
 
-async def test_an_expired_trigger_says_so_and_files_nothing(
+async def test_a_used_or_expired_trigger_says_so_and_files_nothing(
         settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
@@ -151,10 +151,16 @@ async def test_an_expired_trigger_says_so_and_files_nothing(
         await env.core.rounds.sweep()
         reveal = fake.ok_calls("chat.postMessage")[-1]
         button = [b for b in reveal["blocks"] if b["type"] == "actions"][1]["elements"][0]
+        once = tap(env, button, "U1")
+        await env.interaction(once)
+        await fake.wait_for(lambda: len(fake.ok_calls("views.open")) == 1)
+        await env.interaction(once)      # the same trigger_id again: Slack refuses it
+        assert "could not open the form in time" in await ephemeral(env, 1)
         fake.trigger_seconds = -1.0      # every trigger has expired by the time it is used
         await env.interaction(tap(env, button, "U1"))
-        assert "could not open the form in time" in await ephemeral(env, 1)
-        assert [c.params.get("trigger_id") for c in fake.all_calls("views.open")] != []
+        assert "could not open the form in time" in await ephemeral(env, 2)
+        refused = [c for c in fake.all_calls("views.open") if not c.ok]
+        assert len(refused) == 2 and len(fake.ok_calls("views.open")) == 1
         with sqlite3.connect(settings.db) as conn:
             assert conn.execute("SELECT COUNT(*) FROM appeals").fetchone()[0] == 0
 

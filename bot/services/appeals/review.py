@@ -18,7 +18,7 @@ from bot.domain.appeals import Appeal, AppealState, check_reason, correction_pro
 from bot.domain.parsing import InputError
 from bot.domain.scoring import LEAD_AWARD_LIMIT, Award, Board, Reason
 from bot.domain.subscriptions import ChannelRef
-from bot.domain.text import count
+from bot.domain.text import clip, count, defuse
 from bot.services import appeal_views
 from bot.services.appeals.base import AppealsBase
 from bot.services.rights import OWN_POINTS, over_cap
@@ -173,4 +173,5 @@ class ReviewMixin(AppealsBase):
                                           "Nothing was changed."))
         except Refused as refused_:
             return refused_.message
-        return reply(f"Flag F{flag_id} closed", f"On {row['question_id']}: {note[:200]}")
+        return reply(f"Flag F{flag_id} closed",
+                     f"On {row['question_id']}: {clip(defuse(note), 200)}")
