@@ -55,11 +55,18 @@ def _parser() -> argparse.ArgumentParser:
                       "bad file and entry.")
     v.add_argument("path", nargs="?", type=Path,
                    help="a topic file or folder (default: the configured questions dir)")
-    st = qs.add_parser("stats", help="counts by level, topic and kind",
-                       description="Count the bank's questions by level, topic and kind.")
+    st = qs.add_parser("stats", help="counts by level, topic and kind; oldest reviewed",
+                       description="Count the bank's questions by level, topic and kind, "
+                       "and list the entries never reviewed and those reviewed longest ago.")
     st.add_argument("--json", action="store_true", help="print JSON")
     st.add_argument("path", nargs="?", type=Path,
                     help="a topic file or folder (default: the configured questions dir)")
+    fl = qs.add_parser("flags", help="flags people raised on reference answers",
+                       description="List the open flags on reference answers (wrong or "
+                       "outdated, with the note), by question, from the bot's database.")
+    fl.add_argument("--db", type=Path, help="SQLite database file (default: QUIZBOT_DB)")
+    fl.add_argument("--json", action="store_true", help="print JSON")
+    fl.add_argument("--all", action="store_true", help="closed flags too")
     sc = qs.add_parser("schema", help="print the topic file JSON Schema",
                        description="Print the JSON Schema of a topic file (questions/schema.json).")
     sc.add_argument("--write", type=Path, help="write it to this file instead")
@@ -149,6 +156,12 @@ def _cmd_questions(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(json_schema())
         return 0
+    if args.action == "flags":
+        from bot.cli_questions import flags
+
+        settings = _settings(args.db)
+        return flags(settings.db, settings.questions_dir, as_json=args.json,
+                     include_closed=args.all)
     path = args.path or _settings().questions_dir
     try:
         bank = load_bank(path)
@@ -166,16 +179,19 @@ def _cmd_questions(args: argparse.Namespace) -> int:
     if args.action == "validate":
         print(f"ok: {len(bank)} questions in {len(bank.topics)} topics")
         return 0
-    stats = bank.stats()
+    from bot.cli_questions import review_ages, review_lines
+
+    stats, ages = bank.stats(), review_ages(bank)
     if args.json:
-        print(json.dumps({"questions": len(bank), "topics": len(bank.topics), **stats},
-                         indent=2, sort_keys=True))
+        print(json.dumps({"questions": len(bank), "topics": len(bank.topics), **stats,
+                          "reviewed": ages}, indent=2, sort_keys=True))
         return 0
     print(f"{len(bank)} questions in {len(bank.topics)} topics")
     for group, counts in stats.items():
         print(f"\nby {group}:")
         for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             print(f"  {key:<28} {n:>4}")
+    print("\n".join(review_lines(ages)))
     return 0
 
 

@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.domain.parsing import WEEKDAYS, parse_duration, parse_time_of_day
 from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.scheduling import Scheduler
+from bot.services.appeals import AppealService
 from bot.services.commands import Commands
 from bot.services.judging import Judge, RubricJudge, StoredVerdicts
 from bot.services.leaderboard import LeaderboardService
@@ -67,6 +68,7 @@ class Core:
     commands: Commands
     scheduler: Scheduler
     notes: Notes
+    appeals: AppealService
     #: /healthz and /metrics, when QUIZBOT_METRICS_PORT is set
     health: Health | None = None
 
@@ -124,12 +126,13 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
     leaderboard = LeaderboardService(db, clock, default_timezone=settings.timezone)
     reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
+    appeals = AppealService(db, bank, clock, platforms, rights, totals_tz=settings.timezone)
     commands = Commands(bank, clock, practice, leaderboard, subscriptions, rounds, teams,
                         reports, default_timezone=settings.timezone,
                         default_window=parse_duration(settings.window),
-                        requests=RequestLedger(db, clock))
+                        requests=RequestLedger(db, clock), appeals=appeals)
     core = Core(settings, db, bank, clock, platforms, rounds, practice, leaderboard,
-                subscriptions, teams, reports, commands, scheduler, Notes(db), health)
+                subscriptions, teams, reports, commands, scheduler, Notes(db), appeals, health)
     tune_garbage_collection()
     return core
 

@@ -1,6 +1,7 @@
 """The permission matrix as a scenario every adapter's tests walk.
 
-One workspace, one channel with a revealed round that bob answered, two teams, and five
+One workspace, one channel with a revealed round that bob answered (and appealed, A1;
+he flagged a question too, F1), two teams, and five
 people, one per role. Each cell runs one command as one role: an allowed cell must not be
 refused; a refused cell must be refused with the database exactly as it was. After an
 allowed cell the database is put back, so every cell starts from the same state.
@@ -45,6 +46,10 @@ ARGS: dict[str, str] = {
     "help": "", "topics": "", "quiz": "sample", "quiz review": "", "quiz rate": "knew",
     "leaderboard": "all",
     "stats": "", "results": "", "schedule": "", "vote": "{bob}",
+    "appeal": "last the grader missed my point on subwords",
+    "flag": "sample-tokens the reference answer is out of date",
+    "appeals": "", "accept": "A1 2 the point was there", "reject": "A1 the answer misses it",
+    "close": "F1 the entry was updated",
     "team list": "", "team show": "backend",
     "team add": "backend {member}", "team remove": "backend {bob}",
     "team report": "backend", "team export": "backend",
@@ -110,6 +115,11 @@ async def build_scenario(core: Core, cast: Cast, clock: FixedClock, *,
     assert stored.outcome.value == "recorded", stored
     clock.set(datetime(2026, 11, 22, 17, 30, tzinfo=UTC))
     await core.rounds.sweep()
+    bob_ctx = CommandContext(bob, cast.channel, "general", cast.resolve)
+    for name, args in [("appeal", "last the grader missed my point on attention"),
+                       ("flag", "sample-softmax the answer skips log-softmax entirely")]:
+        result = await core.commands.run(bob_ctx, name, args)   # A1 and F1, to decide
+        assert " sent" in result.message.title, result.message.text()
 
 
 def dump(path: Path) -> list[tuple[object, ...]]:

@@ -36,7 +36,7 @@ from bot.clock import OffsetClock
 from bot.domain.parsing import InputError, parse_duration
 from bot.domain.rounds import AnswerOutcome, RoundState
 from bot.domain.subscriptions import ChannelRef
-from bot.services import render
+from bot.services import appeal_views, render
 from bot.services.commands import CommandContext, Commands
 from bot.services.rounds import RoundService
 from bot.storage.repositories import Rounds, Subscriptions
@@ -74,8 +74,9 @@ def render_text(message: Message) -> str:
         if section.heading:
             lines.append(f"[{section.heading}]")
         lines.extend(section.body.splitlines())
-    for button in message.buttons:  # the footer already names /quiz rate: no rate taps
-        if not button.action.startswith(render.RATE_ACTION):
+    for button in message.buttons:  # the footer names /quiz rate, /appeal, /flag: no taps
+        if not button.action.startswith((render.RATE_ACTION, appeal_views.APPEAL_ACTION,
+                                         appeal_views.FLAG_ACTION)):
             lines.append(f"<{button.label}>")
     if message.footer:
         lines.append(f"({message.footer})")

@@ -28,6 +28,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from bot.adapters import discord_appeals
 from bot.adapters.base import (
     Actor,
     ConfigError,
@@ -265,14 +266,14 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 
 def rate_view(message: Message) -> discord.ui.View | None:
-    """The rate buttons of a result, as a persistent view; None when it has none."""
-    buttons = [b for b in message.buttons if b.action.startswith(render.RATE_ACTION)]
-    if not buttons:
-        return None
+    """The rate buttons of a result (and, in the row below, its appeal and flag buttons) as
+    a persistent view; None when it has none."""
     view = discord.ui.View(timeout=None)
-    for b in buttons:
-        view.add_item(RateButton(b.action, b.label))
-    return view
+    for b in message.buttons:
+        if b.action.startswith(render.RATE_ACTION):
+            view.add_item(RateButton(b.action, b.label))
+    discord_appeals.add_buttons(view, message)
+    return view if view.children else None
 
 
 class _AnswerModal(discord.ui.Modal):
@@ -312,7 +313,8 @@ class QuizClient(discord.Client):
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton, PracticeButton, RateButton)
+        self.add_dynamic_items(AnswerButton, PracticeButton, RateButton,
+                               *discord_appeals.DYNAMIC)
         await self.adapter.sync_commands()
 
 
@@ -766,3 +768,5 @@ def build_commands(adapter: DiscordAdapter) -> None:
     @tree.command(name="help", description="What quizbot can do, and who may do it")
     async def help(interaction: discord.Interaction[Any]) -> None:
         await adapter.run_command(interaction, "help")
+
+    discord_appeals.build_commands(adapter)

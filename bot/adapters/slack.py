@@ -36,6 +36,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters import slack_appeals
 from bot.adapters.base import (
     Actor,
     Button,
@@ -146,6 +147,11 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
                 if b.action.startswith(("answer:", render.RATE_ACTION))]
     if elements:
         tail.append({"type": "actions", "elements": elements})
+    appeals = [{"type": "button", "action_id": bid, "value": b.action.split(":", 1)[1],
+                "text": {"type": "plain_text", "text": b.label[:75]}}
+               for b in message.buttons if (bid := slack_appeals.button_id(b.action))]
+    if appeals:   # their own row: the rating taps above, "the bot is wrong" below
+        tail.append({"type": "actions", "elements": appeals})
     if message.footer:
         tail.append({"type": "context",
                      "elements": [{"type": "mrkdwn", "text": mrkdwn(message.footer)[:2000]}]})
@@ -231,6 +237,7 @@ class SlackAdapter:
         app.action(re.compile(r"^rate_"))(self._on_rate_button)
         app.view("quiz_answer")(self._on_quiz_submit)
         app.view("blind_answer")(self._on_blind_submit)
+        slack_appeals.AppealForms(self)   # the appeal and flag buttons and their forms
         app.error(self._on_error)
 
     async def run(self) -> None:

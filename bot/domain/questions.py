@@ -7,6 +7,7 @@ Schema in ``questions/schema.json`` is generated from them (``quizbot questions 
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -110,6 +111,9 @@ class Question(_Strict):
     key_points: Annotated[list[KeyPoint], Field(min_length=3, max_length=6)]
     misconceptions: Annotated[list[Misconception], Field(min_length=1, max_length=3)]
     follow_up: str | None = None
+    #: when someone last checked the entry against current practice (``reviewed:
+    #: YYYY-MM-DD``); ``quizbot questions stats`` lists the oldest and the never reviewed
+    reviewed: date | None = None
     asked_as: list[AskedAs] = Field(default_factory=list)
     tags: list[Annotated[str, Field(pattern=SLUG)]] = Field(default_factory=list)
     #: Set only on coding answers whose code cannot run here (needs PyTorch, a GPU, ...):

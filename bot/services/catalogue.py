@@ -71,6 +71,10 @@ CATALOGUE: tuple[Command, ...] = (
        "/results"),
     _c("vote", "PERSON", "after a reveal, +1 for an answer you learned from (3 per round)",
        "/quiz vote", "/vote"),
+    _c("appeal", "[last|YYYY-MM-DD REASON]", "ask the leads to look at your grade again "
+       "(alone: your appeals and their decisions)", "/quiz appeal", "/appeal"),
+    _c("flag", "QUESTION|last NOTE", "say a question's reference answer is wrong or "
+       "outdated", "/quiz flag", "/flag"),
     _channel("show", "schedule", "", "when this channel's daily question is posted"),
     _channel("schedule", "subscribe", "HH:MM [Area/City] [8h] [mon-fri]",
              "post a daily question in this channel", discord="set"),
@@ -87,6 +91,11 @@ CATALOGUE: tuple[Command, ...] = (
              "add or remove points on the last revealed round"),
     _channel("correct", "correct", "PERSON TOTAL REASON",
              "set someone's total for the last revealed round"),
+    _channel("appeals", "appeals", "", "the open appeals and flags to review, with their ids"),
+    _channel("accept", "accept", "A-ID POINTS NOTE",
+             "accept an appeal: add POINTS to that result (the person is told)"),
+    _channel("reject", "reject", "A-ID NOTE", "reject an appeal: points stay (the person is told)"),
+    _channel("close", "close", "F-ID NOTE", "close a flag on a reference answer"),
     _team("list", "", "the teams"),
     _team("show", "NAME", "a team's members and leads"),
     _team("create", "NAME", "a new team (one word, like ml-platform)"),

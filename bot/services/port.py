@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.adapters.base import Platforms
 from bot.bank import QuestionBank
 from bot.clock import Clock
+from bot.services.appeals import AppealService
 from bot.services.commands import Commands
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeService
@@ -50,3 +51,4 @@ class CoreServices(Protocol):
     reports: ReportService
     commands: Commands
     notes: Notes
+    appeals: AppealService

@@ -19,7 +19,7 @@ from bot.domain.questions import Question
 from bot.domain.reviews import OVERRIDE_WORDS, override_rating
 from bot.domain.rounds import MAX_ANSWER_CHARS
 from bot.domain.scoring import Award, Board, Reason, coverage_points
-from bot.services import render
+from bot.services import appeal_views, render
 from bot.services.judging import Judge, RubricJudge
 from bot.services.reviews import (
     Override,
@@ -241,5 +241,7 @@ class PracticeService:
                       Section("Key points", render.key_points_text(question)),
                       *((Section("Follow-up to think about", question.follow_up),)
                         if question.follow_up else ())),
-            footer=render.RATE_HINT, kind=MessageKind.REVEAL,
-            buttons=render.rate_buttons("practice", attempt_id))
+            footer=f"{render.RATE_HINT}\n{appeal_views.hint(question.id)}",
+            kind=MessageKind.REVEAL, buttons=(*render.rate_buttons("practice", attempt_id),
+                                              *appeal_views.buttons("practice", attempt_id,
+                                                                    question.id)))

@@ -15,6 +15,7 @@ from bot.domain.rounds import Person, Round
 from bot.domain.scoring import Standing
 from bot.domain.subscriptions import Subscription
 from bot.domain.text import clip, count, defuse
+from bot.services import appeal_views
 
 VOTE_HINT = "Vote for an answer you learned from: /vote NAME (3 votes each)."
 #: the one line under a result that offers the rating override (``/quiz rate``)
@@ -132,8 +133,10 @@ def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequenc
     return Message(title=f"Reveal: daily question for {rnd.local_date.isoformat()}",
                    sections=tuple(sections), kind=MessageKind.REVEAL,
                    key=f"round:{rnd.id}:reveal",
-                   footer=f"{VOTE_HINT}\n{RATE_HINT}" if results else VOTE_HINT,
-                   buttons=rate_buttons("daily", rnd.id) if results else ())
+                   footer="\n".join([VOTE_HINT, *([RATE_HINT] if results else []),
+                                     appeal_views.hint(q.id, rnd.local_date.isoformat())]),
+                   buttons=(*(rate_buttons("daily", rnd.id) if results else ()),
+                            *appeal_views.buttons("daily", rnd.id, q.id)[0 if results else 1:]))
 
 
 def full_results(q: Question, rnd: Round, results: Sequence[RevealLine]) -> Message:

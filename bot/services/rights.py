@@ -7,7 +7,8 @@ Powers, from the widest:
 - a **team's leads** (appointed by an admin with ``/team lead``) manage that team: its
   members, its report and its export, and the points of its members;
 - a **channel's leads** (given the channel by an admin with ``/channel lead``) run that
-  channel's daily question: its schedule, filters and blind mode;
+  channel's daily question: its schedule, filters and blind mode, and review its appeals
+  and flags (see ``bot.services.appeals`` for why them);
 - **everyone** plays: answers, practises, votes, reads boards, results and stats.
 
 Nobody changes their own points, and a lead who is not an admin may move one person's
@@ -50,6 +51,8 @@ MATRIX: dict[str, Power] = {
     "results": Power.EVERYONE,
     "schedule": Power.EVERYONE,
     "vote": Power.EVERYONE,
+    "appeal": Power.EVERYONE,
+    "flag": Power.EVERYONE,
     "team list": Power.EVERYONE,
     "team show": Power.EVERYONE,
     "team add": Power.TEAM_LEAD,
@@ -64,6 +67,10 @@ MATRIX: dict[str, Power] = {
     "channel topics": Power.CHANNEL_LEAD,
     "channel levels": Power.CHANNEL_LEAD,
     "channel blind": Power.CHANNEL_LEAD,
+    "appeals": Power.CHANNEL_LEAD,
+    "accept": Power.CHANNEL_LEAD,
+    "reject": Power.CHANNEL_LEAD,
+    "close": Power.CHANNEL_LEAD,
     "team create": Power.ADMIN,
     "team rename": Power.ADMIN,
     "team delete": Power.ADMIN,

@@ -291,6 +291,8 @@ class FakeDiscord:
             if method == "POST":
                 self.followups.append({"token": parts[2], "body": body, "message": msg})
             return _json(msg)
+        if parts[0] == "users" and len(parts) == 2 and parts[1].isdigit() and method == "GET":
+            return _json(user(int(parts[1])))
         if path == "/users/@me/channels":
             return _json({"id": str(self.next_id()), "type": 1,
                           "recipients": [user(int(body["recipient_id"]))]})
@@ -453,7 +455,7 @@ def _check_message(body: dict[str, Any]) -> str:
             sum(len(f["name"]) + len(f["value"]) for f in fields)
     if total > 6000:
         return "embeds: 6000 characters in all at most"
-    return ""
+    return _check_components(body.get("components") or [])
 
 
 def _check_callback(body: dict[str, Any]) -> str:
@@ -462,18 +464,67 @@ def _check_callback(body: dict[str, Any]) -> str:
     data = body.get("data") or {}
     kind = body.get("type")
     if kind == 9:  # a modal
-        if not data.get("title") or len(data["title"]) > 45:
-            return "modal title: 1 to 45 characters"
-        for row in data.get("components") or []:
-            for comp in row.get("components", [row.get("component")]):
-                if comp and comp.get("type") == 4 and len(comp.get("label") or "") > 45:
-                    return "text input label: at most 45"
+        return _check_modal(data)
     if kind == 8:  # autocomplete
         choices = data.get("choices") or []
         if len(choices) > 25 or any(len(c["name"]) > 100 for c in choices):
             return "autocomplete: at most 25 choices, names <= 100"
     if kind == 4:
         return _check_message(data)
+    return ""
+
+
+def _check_modal(data: dict[str, Any]) -> str:
+    """A modal (components/reference, "Modal" and "Text Input"): custom_id 1-100, title
+    1-45, 1-5 top-level components; each text input a custom_id 1-100 unique in the modal,
+    a label 1-45 (on the input in an action row, on the Label component otherwise), style 1
+    or 2, min_length 0-4000, max_length 1-4000 with min <= max, placeholder 100, value 4000."""
+    if not 0 < len(str(data.get("custom_id") or "")) <= 100:
+        return "modal custom_id: 1 to 100 characters"
+    if not data.get("title") or len(data["title"]) > 45:
+        return "modal title: 1 to 45 characters"
+    rows = data.get("components") or []
+    if not 0 < len(rows) <= 5:
+        return "modal components: 1 to 5"
+    seen: set[str] = set()
+    for row in rows:
+        for comp in row.get("components", [row.get("component")]):
+            if not comp or comp.get("type") != 4:
+                continue
+            label = row.get("label") if row.get("type") == 18 else comp.get("label")
+            custom_id = str(comp.get("custom_id") or "")
+            low, high = comp.get("min_length", 0), comp.get("max_length", 4000)
+            if not label or len(label) > 45:
+                return "text input label: 1 to 45 characters"
+            if not 0 < len(custom_id) <= 100 or custom_id in seen:
+                return "text input custom_id: 1 to 100 characters, unique in the modal"
+            seen.add(custom_id)
+            if comp.get("style") not in (1, 2):
+                return "text input style: 1 (short) or 2 (paragraph)"
+            if not (0 <= low <= 4000 and 1 <= high <= 4000 and low <= high):
+                return "text input min_length 0-4000, max_length 1-4000, min <= max"
+            if len(comp.get("placeholder") or "") > 100 or len(comp.get("value") or "") > 4000:
+                return "text input placeholder <= 100, value <= 4000"
+    return ""
+
+
+def _check_components(rows: list[dict[str, Any]]) -> str:
+    """A message's buttons (components/reference, "Action Row", "Button"): at most 5 rows
+    of at most 5 buttons, custom_id 1-100 and unique in the message, label at most 80."""
+    if len(rows) > 5:
+        return "components: at most 5 action rows"
+    seen: set[str] = set()
+    for row in rows:
+        buttons = row.get("components") or []
+        if row.get("type") == 1 and not 0 < len(buttons) <= 5:
+            return "action row: 1 to 5 components"
+        for b in buttons:
+            custom_id = b.get("custom_id")
+            if custom_id is not None and (not 0 < len(custom_id) <= 100 or custom_id in seen):
+                return "button custom_id: 1 to 100 characters, unique in the message"
+            seen.add(str(custom_id))
+            if len(b.get("label") or "") > 80:
+                return "button label: at most 80 characters"
     return ""
 
 

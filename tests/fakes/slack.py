@@ -397,17 +397,67 @@ def check_blocks(blocks: list[dict[str, Any]], most: int) -> str:
             return f"must be less than 151 characters [json-pointer:/blocks/{i}/text]"
         if kind == "context" and any(_text_len(e) > 2000 for e in b.get("elements", [])):
             return f"context text too long [json-pointer:/blocks/{i}]"
+        actions = [e.get("action_id") for e in b.get("elements", []) if e.get("action_id")]
+        if kind == "actions" and len(set(actions)) != len(actions):
+            return f"action_id must be unique in its block [json-pointer:/blocks/{i}]"
+        if kind == "actions" and not 0 < len(b.get("elements", [])) <= 25:
+            return f"an actions block holds 1 to 25 elements [json-pointer:/blocks/{i}]"
         for e in b.get("elements", []) if kind == "actions" else []:
-            if _text_len(e.get("text")) > 75 or len(e.get("action_id", "")) > 255:
-                return f"button text <= 75, action_id <= 255 [json-pointer:/blocks/{i}]"
+            if _text_len(e.get("text")) > 75 or len(e.get("action_id", "")) > 255 or \
+                    len(str(e.get("value", ""))) > 2000:
+                return (f"button text <= 75, action_id <= 255, value <= 2000 "
+                        f"[json-pointer:/blocks/{i}]")
     return ""
 
 
+def _plain(obj: Any) -> bool:
+    return isinstance(obj, dict) and obj.get("type") == "plain_text"
+
+
 def check_view(view: dict[str, Any]) -> str:
-    """Why Slack would refuse this modal or Home view (reference/surfaces), or ""."""
-    if view.get("type") == "modal" and not 0 < _text_len(view.get("title")) <= 24:
-        return "modal title must be 1 to 24 characters [json-pointer:/view/title]"
-    return check_blocks(view.get("blocks") or [], 100)
+    """Why Slack would refuse this modal or Home view (reference/views/modal-views, block-kit
+    input block and plain-text input element), or ""."""
+    blocks = view.get("blocks") or []
+    if view.get("type") == "modal":
+        if not _plain(view.get("title")) or not 0 < _text_len(view.get("title")) <= 24:
+            return "modal title must be plain_text of 1 to 24 characters [json-pointer:/view/title]"
+        for key in ("submit", "close"):
+            if key in view and (not _plain(view[key]) or not 0 < _text_len(view[key]) <= 24):
+                return f"{key} must be plain_text of 1 to 24 characters [json-pointer:/view/{key}]"
+        if any(b.get("type") == "input" for b in blocks) and "submit" not in view:
+            return "submit is required when an input block is present [json-pointer:/view]"
+    if len(str(view.get("callback_id") or "")) > 255:
+        return "callback_id must be at most 255 characters [json-pointer:/view/callback_id]"
+    if len(str(view.get("private_metadata") or "")) > 3000:
+        return "private_metadata must be at most 3000 characters [json-pointer:/view]"
+    for i, b in enumerate(blocks):
+        if b.get("type") == "input":
+            problem = _check_input(b)
+            if problem:
+                return f"{problem} [json-pointer:/view/blocks/{i}]"
+    return check_blocks(blocks, 100)
+
+
+def _check_input(block: dict[str, Any]) -> str:
+    """An input block: a plain_text label of 1-2000, a hint up to 2000, and its element."""
+    if not _plain(block.get("label")) or not 0 < _text_len(block.get("label")) <= 2000:
+        return "input label must be plain_text of 1 to 2000 characters"
+    if "hint" in block and (not _plain(block["hint"]) or _text_len(block["hint"]) > 2000):
+        return "input hint must be plain_text of at most 2000 characters"
+    element = block.get("element") or {}
+    if element.get("type") != "plain_text_input":
+        return ""
+    if len(str(element.get("action_id") or "")) > 255:
+        return "action_id must be at most 255 characters"
+    if "placeholder" in element and _text_len(element["placeholder"]) > 150:
+        return "placeholder must be at most 150 characters"
+    low, high = element.get("min_length", 0), element.get("max_length", 3000)
+    if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= 3000
+            and 1 <= high <= 3000 and low <= high):
+        return "min_length must be 0-3000, max_length 1-3000, and min_length <= max_length"
+    if len(str(element.get("initial_value") or "")) > high:
+        return "initial_value is longer than max_length"
+    return ""
 
 
 def _json(body: dict[str, Any], status: int = 200,

@@ -39,11 +39,23 @@ async def test_incremental_totals_equal_a_rebuild_across_dst(tmp_path: Path) -> 
                                  board=rng.choice([Board.DAILY, Board.PRACTICE]),
                                  subscription_id=rng.choice([s.id, None]), round_id=None,
                                  at=at)
+            # corrections (accepted appeals, lead corrections) count like any row, at the
+            # time of the decision: pointing at an original, or standing alone
+            for i, at in enumerate(moments[::30]):
+                p = rng.choice(people)
+                if i % 2:
+                    assert await scores.correct(rng.randrange(1, 300), rng.randrange(-3, 4),
+                                                "appeal", p.id, at)
+                else:
+                    await scores.standalone_correction(
+                        Award(p.id, rng.randrange(1, 5), Reason.CORRECTION, "appeal"),
+                        board=Board.PRACTICE, actor_id=p.id, at=at)
         async with db.reading() as conn:
             kept = [tuple(r) for r in await conn.execute_fetchall(
                 "SELECT * FROM score_totals ORDER BY 1, 2, 3, 4")]
         async with db.transaction() as conn:
-            assert await Scores(conn, "Europe/Paris").rebuild_totals() == len(moments)
+            assert await Scores(conn, "Europe/Paris").rebuild_totals() == \
+                len(moments) + len(moments[::30])
             rebuilt = [tuple(r) for r in await conn.execute_fetchall(
                 "SELECT * FROM score_totals ORDER BY 1, 2, 3, 4")]
         assert rebuilt == kept

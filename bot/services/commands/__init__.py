@@ -2,7 +2,7 @@
 
 Adapters with native slash commands (Slack, Discord) call the same entry point with the
 command name and its argument text, so the rules and the wording of replies live here.
-Each group of commands is a module (play, channel, team); ``Commands`` runs them.
+Each group of commands is a module (play, channel, team, appeals); ``Commands`` runs them.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 from bot.adapters.base import reply
 from bot.domain.parsing import InputError
 from bot.services.catalogue import BY_KEY, help_text, spell, usage
+from bot.services.commands.appeals import AppealCommands
 from bot.services.commands.channel import ChannelCommands
 from bot.services.commands.context import CommandContext, CommandResult, Resolver
 from bot.services.commands.play import PlayCommands
@@ -25,10 +26,11 @@ log = logging.getLogger(__name__)
 MAX_ARGS_CHARS = 200
 #: commands whose effect must happen once per request (votes, points, schedules, teams)
 CHANGES_STATE = frozenset({"vote", "subscribe", "unsubscribe", "post", "channel", "team",
-                           "award", "correct"})
+                           "award", "correct", "appeal", "flag", "accept", "reject",
+                           "close"})
 
 
-class Commands(PlayCommands, ChannelCommands, TeamCommands):
+class Commands(PlayCommands, ChannelCommands, TeamCommands, AppealCommands):
     async def run(self, ctx: CommandContext, name: str, args: str = "") -> CommandResult:
         name = name.strip().lstrip("/").lower()
         args = " ".join(args.split())

@@ -5,11 +5,12 @@ transactions begin and end (``async with db.transaction() as conn: Rounds(conn).
 
 Each aggregate has its own module (``people``, ``subscriptions``, ``rounds``, ``answers``
 with stray replies, ``events``, ``scores``, ``verdicts``, ``practice``, ``teams``, ``cards``
-of spaced repetition, ``meta``); ``base`` holds the shared base class and row helpers.
-Import from here.
+of spaced repetition, ``appeals`` with flags, ``meta``); ``base`` holds the shared base
+class and row helpers. Import from here.
 """
 
 from bot.storage.repositories.answers import Answers, Strays
+from bot.storage.repositories.appeals import Appeals, Flags
 from bot.storage.repositories.base import _person, _Repo, feedback_json, stored_grade
 from bot.storage.repositories.cards import Cards
 from bot.storage.repositories.events import Events
@@ -24,8 +25,10 @@ from bot.storage.repositories.verdicts import Verdicts
 
 __all__ = [
     "Answers",
+    "Appeals",
     "Cards",
     "Events",
+    "Flags",
     "Meta",
     "People",
     "Practice",

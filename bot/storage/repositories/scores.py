@@ -161,6 +161,19 @@ class Scores(_Repo):
         await self._count(row["person_id"], row["subscription_id"], row["board"], delta, at)
         return int(row["id"])
 
+    async def standalone_correction(self, award: Award, *, board: Board, actor_id: int,
+                                    at: datetime) -> int:
+        """A correction with no row to point at (a practice result that earned nothing); its
+        id. Counted in the totals like any row."""
+        row = await fetch_one(
+            self.conn, "INSERT INTO score_events (person_id, board, points, reason, note,"
+            " actor_id, created_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
+            (award.person_id, board.value, award.points, award.reason.value, award.note,
+             actor_id, to_db(at)))
+        assert row is not None
+        await self._count(award.person_id, None, board.value, award.points, at)
+        return int(row[0])
+
     async def votes_by(self, round_id: int, voter_id: int) -> int:
         row = await fetch_one(self.conn, "SELECT COUNT(*) FROM votes WHERE round_id=? AND"
                               " voter_id=?", (round_id, voter_id))
