@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from bot.adapters.base import Actor, Message, Section, reply
 from bot.bank import QuestionBank
 from bot.clock import Clock
+from bot.domain.calibration import describe
 from bot.domain.periods import Period, period_range
 from bot.domain.scoring import Board
 from bot.domain.text import count
@@ -178,6 +179,7 @@ class ReportService:
                     streaks.append(f"#{sub.channel_name or sub.channel.channel}: {n}")
             due, kept = await reviews.summary(conn, person.id, self.clock.now(),
                                               self.default_timezone)
+            shift = await reviews.person_shift(conn, person.id)
         by_topic = topic_averages([(self._topic(q), s) for q, s in daily] + practice)
         ranked = sorted(by_topic.items(), key=lambda kv: (kv[1], kv[0]))
         topics = "\n".join(f"{t}: {pct(v)}" for t, v in ranked) or "Nothing graded yet."
@@ -188,7 +190,8 @@ class ReportService:
             Section("Coverage by topic (weakest first)", topics),
             Section("Spaced repetition", f"Reviews due today: {due}\nRetention (last "
                     f"{reviews.RETENTION_DAYS} days): "
-                    f"{pct(kept) if kept is not None else 'no reviews yet'}")),
+                    f"{pct(kept) if kept is not None else 'no reviews yet'}\n"
+                    f"Calibration: {describe(shift)}")),
             "/quiz review asks your most overdue card; /quiz with no topic asks a due card, "
             "else one of your weakest topics.")
 
