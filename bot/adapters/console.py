@@ -190,6 +190,8 @@ class ConsoleAdapter:
         self._print(ACKS.get(outcome, "✓"))
 
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        if message.attachment is not None:   # a digest's picture: written under exports
+            message = self._write_file(message)
         self.output.show(f"direct message to {user_id}", message)
 
     # -- the session -----------------------------------------------------------------------
