@@ -6,7 +6,7 @@ import asyncio
 import csv
 import io
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.adapters.base import Actor, Message, Section, reply
 from bot.bank import QuestionBank
@@ -68,13 +68,15 @@ class ReportService:
         return await self.teams.rights.team(actor, row) or row
 
     async def team_report(self, actor: Actor, team_name: str, period: Period,
-                          quiet_days: int = 7) -> Message:
+                          quiet_days: int = 7, *, at: datetime | None = None) -> Message:
+        """The report of the period containing ``at`` (now by default; the weekly digest
+        asks for the week it covers)."""
         row = await self._team(actor, team_name)
         if isinstance(row, Message):
             return row
         team = await self.teams.load(row)
         now = self.clock.now()
-        start, end = period_range(period, now, self.default_timezone)
+        start, end = period_range(period, at or now, self.default_timezone)
         ids = [p.id for p in team.members]
         async with self.db.reading() as conn:
             rounds = await Rounds(conn).posted_between(actor.platform, actor.workspace, start,
