@@ -262,7 +262,8 @@ async def run_console(settings: Settings, user: str | None) -> int:
     clock = OffsetClock(base_clock(settings))
     core = await build(settings, clock=clock)
     try:
-        console = ConsoleAdapter(core.rounds, core.commands, clock, user=user)
+        console = ConsoleAdapter(core.rounds, core.commands, clock, user=user,
+                                 sweep=core.scheduler.sweep)
         core.platforms.register(console)
         await core.first_start(CHANNEL, CHANNEL_NAME, console.actor)
         await core.start()

@@ -17,6 +17,7 @@ import re
 import sys
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -143,8 +144,11 @@ class ConsoleAdapter:
 
     def __init__(self, rounds: RoundService, commands: Commands, clock: OffsetClock, *,
                  user: str | None = None, stdin: TextIO | None = None,
-                 stdout: TextIO | None = None, exports: Path | None = None) -> None:
+                 stdout: TextIO | None = None, exports: Path | None = None,
+                 sweep: Callable[[], Awaitable[None]] | None = None) -> None:
         self.rounds, self.commands, self.clock = rounds, commands, clock
+        #: what /advance runs: the whole sweep (digests, reminders), or the rounds' alone
+        self.sweep = sweep or rounds.sweep
         #: where exports and report pictures are written: next to the database
         self.exports = exports or exports_folder(rounds.db.path)
         self.user = (user or default_user()).strip() or "you"
@@ -329,4 +333,4 @@ class ConsoleAdapter:
         self.clock.advance(by)
         self._print(f"(clock advanced by {args or '1h'}; now "
                     f"{self.clock.now().strftime('%a %d %b %H:%M UTC')})")
-        await self.rounds.sweep()
+        await self.sweep()
