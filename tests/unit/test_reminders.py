@@ -49,7 +49,7 @@ async def test_once_a_day_at_the_workspace_time_only_when_due(
     await core.scheduler.sweep()
     await core.scheduler.sweep()
     assert reminders(memory) == [("U1", "1 review due today")]
-    told = [m for _, m in memory.told if "due today" in m.title][0].text()
+    told = next(m for _, m in memory.told if "due today" in m.title).text()
     assert "/quiz review asks the most overdue one" in told and "/quiz remind off" in told
     again = await build(settings, clock=clock, bank=sample_bank)     # a restart, same day
     try:
