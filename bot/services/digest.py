@@ -87,6 +87,7 @@ class DigestService:
 
         return await deliver_once(
             self.db, self.platforms, lead,
+            claimed=lambda c: Claims(c).has_digest(lead.id, team.id, week.label),
             claim=lambda c: Claims(c).claim_digest(lead.id, team.id, week.label, now),
             sent=lambda c: Claims(c).digest_sent(lead.id, team.id, week.label,
                                                  self.clock.now()),

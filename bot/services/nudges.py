@@ -49,10 +49,11 @@ async def workspace_time(conn: aiosqlite.Connection, platform: str, workspace: s
 Step = Callable[[aiosqlite.Connection], Awaitable[object]]
 
 
-async def deliver_once(db: Database, platforms: Platforms, person: Person, claim: Step,
-                       sent: Step, release: Step,
+async def deliver_once(db: Database, platforms: Platforms, person: Person, claimed: Step,
+                       claim: Step, sent: Step, release: Step,
                        compose: Callable[[], Awaitable[Message]], what: str) -> bool:
-    """Claim, compose, send by DM, record: True when this call sent it. Nothing is claimed
+    """Claim, compose, send by DM, record: True when this call sent it. ``claimed`` is read
+    first, so a sweep finding it done writes nothing (sweeps run every minute). Nothing is claimed
     when the person's platform is not running or cannot DM (a later sweep sends it); a send
     that failed and may work later gives the claim back; one the platform refused for good
     keeps it, so nobody is messaged every minute."""
@@ -60,6 +61,9 @@ async def deliver_once(db: Database, platforms: Platforms, person: Person, claim
     tell = getattr(platform, "tell", None)
     if tell is None:
         return False
+    async with db.reading() as conn:
+        if await claimed(conn):
+            return False
     async with db.transaction() as conn:
         if not await claim(conn):
             return False

@@ -83,6 +83,7 @@ class ReminderService:
 
         return await deliver_once(
             self.db, self.platforms, person,
+            claimed=lambda c: Claims(c).has_reminder(person.id, day),
             claim=lambda c: Claims(c).claim_reminder(person.id, day, due, now),
             sent=lambda c: Claims(c).reminder_sent(person.id, day, self.clock.now()),
             release=lambda c: Claims(c).release_reminder(person.id, day), compose=compose,

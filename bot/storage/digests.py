@@ -58,6 +58,11 @@ class Claims(_Repo):
             " ON CONFLICT DO NOTHING", (person_id, team_id, week, to_db(now)))
         return cur.rowcount == 1
 
+    async def has_digest(self, person_id: int, team_id: int, week: str) -> bool:
+        row = await fetch_one(self.conn, "SELECT 1 FROM digests_sent WHERE person_id=? AND"
+                              " team_id=? AND week=?", (person_id, team_id, week))
+        return row is not None
+
     async def digest_sent(self, person_id: int, team_id: int, week: str,
                           now: datetime) -> None:
         await self.conn.execute("UPDATE digests_sent SET sent_at=? WHERE person_id=? AND"
@@ -81,6 +86,11 @@ class Claims(_Repo):
             " VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
             (person_id, local_date, due, to_db(now)))
         return cur.rowcount == 1
+
+    async def has_reminder(self, person_id: int, local_date: str) -> bool:
+        row = await fetch_one(self.conn, "SELECT 1 FROM reminders_sent WHERE person_id=? AND"
+                              " local_date=?", (person_id, local_date))
+        return row is not None
 
     async def reminder_sent(self, person_id: int, local_date: str, now: datetime) -> None:
         await self.conn.execute("UPDATE reminders_sent SET sent_at=? WHERE person_id=? AND"
