@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import latest_version
+from bot.storage.db import latest_version, migrations
 from tests.conftest import SAMPLE_BANK
 from tests.unit.test_report_picture import check_png
 
@@ -183,7 +183,7 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE kept (x INTEGER)")
     conn.close()
     res = quizbot("db", "migrate", "--db", str(db))
-    every = ", ".join(str(v) for v in range(1, latest_version() + 1))
+    every = ", ".join(str(v) for v, _, _ in migrations())   # numbers may skip (branches)
     assert res.returncode == 0 and f"applied {every}" in res.stdout
     res = quizbot("db", "migrate", "--db", str(db))
     assert "up to date" in res.stdout
