@@ -27,10 +27,13 @@ from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.scheduling import Scheduler
 from bot.services.appeals import AppealService
 from bot.services.commands import Commands
+from bot.services.digest import DigestService
 from bot.services.judging import Judge, RubricJudge, StoredVerdicts
 from bot.services.leaderboard import LeaderboardService
+from bot.services.nudges import WorkspaceTime
 from bot.services.port import Notes
 from bot.services.practice import PracticeService
+from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.requests import RequestLedger
 from bot.services.rights import Rights
@@ -71,6 +74,9 @@ class Core:
     appeals: AppealService
     #: /healthz and /metrics, when QUIZBOT_METRICS_PORT is set
     health: Health | None = None
+    #: the leads' weekly digest and the daily review reminders (run by each sweep)
+    digests: DigestService | None = None
+    reminders: ReminderService | None = None
 
     @property
     def default_post_time(self) -> time:
@@ -116,23 +122,28 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     await ensure_totals(db, settings.timezone)
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge,
                           totals_tz=settings.timezone)
-    scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds,
-                          on_sweep=health.sweep_finished if health else None)
-    platforms.on_ready(lambda name: scheduler.sweep_now())
     rights = Rights(db)
     teams = TeamService(db, clock, rights)
+    reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
+    workspace_default = WorkspaceTime(parse_time_of_day(settings.post_time), settings.timezone)
+    digests = DigestService(db, bank, clock, platforms, teams, reports, workspace_default)
+    reminders = ReminderService(db, clock, platforms, workspace_default)
+    scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds,
+                          on_sweep=health.sweep_finished if health else None,
+                          also=(digests.sweep, reminders.sweep))
+    platforms.on_ready(lambda name: scheduler.sweep_now())
     subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
                                         rights=rights)
     practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
     leaderboard = LeaderboardService(db, clock, default_timezone=settings.timezone)
-    reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
     appeals = AppealService(db, bank, clock, platforms, rights, totals_tz=settings.timezone)
     commands = Commands(bank, clock, practice, leaderboard, subscriptions, rounds, teams,
                         reports, default_timezone=settings.timezone,
                         default_window=parse_duration(settings.window),
-                        requests=RequestLedger(db, clock), appeals=appeals)
+                        requests=RequestLedger(db, clock), appeals=appeals, digests=digests)
     core = Core(settings, db, bank, clock, platforms, rounds, practice, leaderboard,
-                subscriptions, teams, reports, commands, scheduler, Notes(db), appeals, health)
+                subscriptions, teams, reports, commands, scheduler, Notes(db), appeals, health,
+                digests, reminders)
     tune_garbage_collection()
     return core
 
@@ -254,7 +265,8 @@ async def run_console(settings: Settings, user: str | None) -> int:
     clock = OffsetClock(base_clock(settings))
     core = await build(settings, clock=clock)
     try:
-        console = ConsoleAdapter(core.rounds, core.commands, clock, user=user)
+        console = ConsoleAdapter(core.rounds, core.commands, clock, user=user,
+                                 sweep=core.scheduler.sweep)
         core.platforms.register(console)
         await core.first_start(CHANNEL, CHANNEL_NAME, console.actor)
         await core.start()

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -38,12 +38,15 @@ def cron_for(sub: Subscription) -> CronTrigger:
 
 #: told each sweep's duration in seconds and whether it finished without an error
 SweepObserver = Callable[[float, bool], None]
+#: more work each sweep does after the rounds' (the weekly digest, review reminders)
+SweepJob = Callable[[], Awaitable[object]]
 
 
 class Scheduler:
     def __init__(self, rounds: RoundService, *, sweep_seconds: float = SWEEP_SECONDS,
-                 on_sweep: SweepObserver | None = None) -> None:
+                 on_sweep: SweepObserver | None = None, also: Sequence[SweepJob] = ()) -> None:
         self.rounds = rounds
+        self.also = tuple(also)
         self.sweep_seconds = sweep_seconds
         self.on_sweep = on_sweep
         self._aps: AsyncIOScheduler | None = None
@@ -110,6 +113,12 @@ class Scheduler:
         try:
             await self.rounds.sweep()
             ok = True
+            for job in self.also:   # each isolated: a failing one stops neither the others
+                try:                # nor the next sweep
+                    await job()
+                except Exception:
+                    ok = False
+                    log.exception("a sweep job failed; the next sweep retries")
         finally:
             if self.on_sweep is not None:
                 self.on_sweep(time.perf_counter() - started, ok)

@@ -44,6 +44,7 @@ ALLOWED: dict[Power, set[str]] = {
 #: (spaces and dashes in a role read as underscores)
 ARGS: dict[str, str] = {
     "help": "", "topics": "", "quiz": "sample", "quiz review": "", "quiz rate": "knew",
+    "quiz remind": "on", "team digest": "off",
     "leaderboard": "all",
     "stats": "", "results": "", "schedule": "", "vote": "{bob}",
     "appeal": "last the grader missed my point on subwords",

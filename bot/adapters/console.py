@@ -17,6 +17,7 @@ import re
 import sys
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -144,8 +145,11 @@ class ConsoleAdapter:
 
     def __init__(self, rounds: RoundService, commands: Commands, clock: OffsetClock, *,
                  user: str | None = None, stdin: TextIO | None = None,
-                 stdout: TextIO | None = None, exports: Path | None = None) -> None:
+                 stdout: TextIO | None = None, exports: Path | None = None,
+                 sweep: Callable[[], Awaitable[None]] | None = None) -> None:
         self.rounds, self.commands, self.clock = rounds, commands, clock
+        #: what /advance runs: the whole sweep (digests, reminders), or the rounds' alone
+        self.sweep = sweep or rounds.sweep
         #: where exports and report pictures are written: next to the database
         self.exports = exports or exports_folder(rounds.db.path)
         self.user = (user or default_user()).strip() or "you"
@@ -191,6 +195,8 @@ class ConsoleAdapter:
         self._print(ACKS.get(outcome, "✓"))
 
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        if message.attachment is not None:   # a digest's picture: written under exports
+            message = self._write_file(message)
         self.output.show(f"direct message to {user_id}", message)
 
     # -- the session -----------------------------------------------------------------------
@@ -328,4 +334,4 @@ class ConsoleAdapter:
         self.clock.advance(by)
         self._print(f"(clock advanced by {args or '1h'}; now "
                     f"{self.clock.now().strftime('%a %d %b %H:%M UTC')})")
-        await self.rounds.sweep()
+        await self.sweep()

@@ -71,6 +71,8 @@ ACK_EMOJI = {AnswerOutcome.RECORDED: "✅", AnswerOutcome.REPLACED: "✏️",
              AnswerOutcome.LATE: "⌛", AnswerOutcome.DUPLICATE: "✅"}
 VOTE_EMOJI = {"👍", "⭐", "💡", "🔥", "❤️", "👏"}
 FIELD_LIMIT, EMBED_LIMIT, EMBEDS_PER_MESSAGE, FIELDS_PER_EMBED = 1024, 6000, 10, 25
+#: what a bot may attach to a direct message (there is no server boost to read it from)
+DM_UPLOAD_LIMIT = 10 * 1024 * 1024
 COLOR = 0x5865F2
 HISTORY_LOOKBACK = 50               # recent messages searched for an earlier post
 CATCH_UP_MESSAGES = 500             # of an open round's thread, read back after an outage
@@ -525,7 +527,14 @@ class DiscordAdapter:
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
                 int(user_id))
-            await user.send(embeds=to_embeds(message)[:EMBEDS_PER_MESSAGE])
+            message, file = as_file(message, DM_UPLOAD_LIMIT)   # a digest's picture
+            embeds = to_embeds(message)[:EMBEDS_PER_MESSAGE]
+            kwargs: dict[str, Any] = {"embeds": embeds}
+            if file is not None:
+                kwargs["file"] = file
+                if file.filename.endswith(".png"):
+                    embeds[-1].set_image(url=f"attachment://{file.filename}")
+            await user.send(**kwargs)
         except discord.HTTPException as exc:
             raise PlatformError(f"DM: {exc.status}", retryable=False) from None
 

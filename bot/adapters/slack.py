@@ -56,7 +56,7 @@ from bot.domain.subscriptions import ChannelRef
 from bot.services import render
 from bot.services.catalogue import help_text, route, slash_commands, spelled
 from bot.services.commands import CommandContext, CommandResult
-from bot.services.practice import PracticeQuestion
+from bot.services.practice import AT_ONCE, PracticeQuestion
 
 if TYPE_CHECKING:
     from bot.services.port import CoreServices
@@ -392,6 +392,8 @@ class SlackAdapter:
         return Sent(ts, thread_id or ts)
 
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        if message.attachment is not None:   # a digest's picture: uploaded into the DM
+            message = await self._send_file(user_id, message)
         try:
             await self.client.chat_postMessage(channel=user_id, text=fallback_text(message),
                                                blocks=to_blocks(message))
@@ -532,7 +534,7 @@ class SlackAdapter:
         name, args = routed
         trigger = str(body.get("trigger_id") or "")
         form = None
-        if name == "quiz" and args.split(" ", 1)[0].lower() != "rate":  # rating asks nothing
+        if name == "quiz" and args.split(" ", 1)[0].lower() not in AT_ONCE:  # these ask nothing
             form = await self._open_form(trigger, respond)  # before anything slow
             if form is None:
                 return

@@ -22,13 +22,20 @@ class Recall(IntEnum):
 REMEMBERED = (Recall.HARD, Recall.GOOD, Recall.EASY)
 
 
-def rating_for(coverage: float) -> Recall:
-    """The rating a graded answer earns from the share of key points it covered."""
-    if coverage < 0.25:
+#: the coverage thresholds, in thousandths of the key points: Again below 250, Hard below
+#: 600, Good below 900, else Easy (``bot.domain.calibration`` moves them per person)
+THRESHOLDS = (250, 600, 900)
+
+
+def rating_for(coverage: float, shift: int = 0) -> Recall:
+    """The rating a graded answer earns from the share of key points it covered, with the
+    thresholds moved by ``shift`` thousandths (a person's calibration; 0 by default)."""
+    again, hard, good = (t + shift for t in THRESHOLDS)
+    if coverage < again / 1000:
         return Recall.AGAIN
-    if coverage < 0.6:
+    if coverage < hard / 1000:
         return Recall.HARD
-    if coverage < 0.9:
+    if coverage < good / 1000:
         return Recall.GOOD
     return Recall.EASY
 

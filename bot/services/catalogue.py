@@ -63,6 +63,8 @@ CATALOGUE: tuple[Command, ...] = (
     _c("quiz rate", "knew|partly|didnt", "after a result, say how well you really knew it "
        "(I knew it, partly, I didn't): your latest review is rescheduled", "/quiz rate",
        "/quiz rate"),
+    _c("quiz remind", "on|off", "a direct message each day reviews are due (off until you "
+       "turn it on)", "/quiz remind", "/quiz remind"),
     _c("topics", "", "the topics of the question bank", "/quiz topics", "/topics"),
     _c("leaderboard", "[week|month|all] [channel|workspace|practice|team NAME]",
        "standings, with your own rank", "/leaderboard", "/leaderboard"),
@@ -110,6 +112,8 @@ CATALOGUE: tuple[Command, ...] = (
     _team("report", "NAME [week|month|all] [quiet-days]",
           "participation, coverage by topic, who has gone quiet"),
     _team("export", "NAME [week|month|all]", "the ledger rows behind it, as CSV"),
+    _team("digest", "on|off", "your weekly digest, by direct message, of each team you lead "
+          "(on for every lead)"),
     _c("today", "", "the open daily question again", None, None, "console"),
     _c("advance", "DURATION", "move the clock forward (e.g. 9h) and run what fell due", None,
        None, "console"),

@@ -21,6 +21,7 @@ from bot.domain.rounds import MAX_ANSWER_CHARS
 from bot.domain.scoring import Award, Board, Reason, coverage_points
 from bot.services import appeal_views, render
 from bot.services.judging import Judge, RubricJudge
+from bot.services.reminders import switch_reminder
 from bot.services.reviews import (
     Override,
     Source,
@@ -38,6 +39,10 @@ WEAKEST_POOL = 3
 REVIEW = "review"
 #: the /quiz word that overrides the rating of the latest review: /quiz rate knew
 RATE = "rate"
+#: the /quiz word that turns the daily review reminder on or off: /quiz remind on
+REMIND = "remind"
+#: /quiz words answered at once, without a practice question (Slack opens no form for them)
+AT_ONCE = (RATE, REMIND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,11 @@ class PracticeService:
             except InputError as exc:
                 return reply("I could not read that",
                              f"{exc}\nUsage: /quiz rate {OVERRIDE_WORDS}")
+        if word.lower() == REMIND:
+            try:
+                return await switch_reminder(self.db, self.clock, actor, rest)
+            except InputError as exc:
+                return reply("I could not read that", str(exc))
         topic: str | None = None
         review = topic_text.strip().lower() == REVIEW
         if topic_text.strip() and not review:

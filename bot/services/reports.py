@@ -6,11 +6,12 @@ import asyncio
 import csv
 import io
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.adapters.base import Actor, Message, Section, reply
 from bot.bank import QuestionBank
 from bot.clock import Clock
+from bot.domain.calibration import describe
 from bot.domain.periods import Period, period_range
 from bot.domain.scoring import Board
 from bot.domain.text import count
@@ -67,13 +68,15 @@ class ReportService:
         return await self.teams.rights.team(actor, row) or row
 
     async def team_report(self, actor: Actor, team_name: str, period: Period,
-                          quiet_days: int = 7) -> Message:
+                          quiet_days: int = 7, *, at: datetime | None = None) -> Message:
+        """The report of the period containing ``at`` (now by default; the weekly digest
+        asks for the week it covers)."""
         row = await self._team(actor, team_name)
         if isinstance(row, Message):
             return row
         team = await self.teams.load(row)
         now = self.clock.now()
-        start, end = period_range(period, now, self.default_timezone)
+        start, end = period_range(period, at or now, self.default_timezone)
         ids = [p.id for p in team.members]
         async with self.db.reading() as conn:
             rounds = await Rounds(conn).posted_between(actor.platform, actor.workspace, start,
@@ -178,6 +181,7 @@ class ReportService:
                     streaks.append(f"#{sub.channel_name or sub.channel.channel}: {n}")
             due, kept = await reviews.summary(conn, person.id, self.clock.now(),
                                               self.default_timezone)
+            shift = await reviews.person_shift(conn, person.id)
         by_topic = topic_averages([(self._topic(q), s) for q, s in daily] + practice)
         ranked = sorted(by_topic.items(), key=lambda kv: (kv[1], kv[0]))
         topics = "\n".join(f"{t}: {pct(v)}" for t, v in ranked) or "Nothing graded yet."
@@ -188,7 +192,8 @@ class ReportService:
             Section("Coverage by topic (weakest first)", topics),
             Section("Spaced repetition", f"Reviews due today: {due}\nRetention (last "
                     f"{reviews.RETENTION_DAYS} days): "
-                    f"{pct(kept) if kept is not None else 'no reviews yet'}")),
+                    f"{pct(kept) if kept is not None else 'no reviews yet'}\n"
+                    f"Calibration: {describe(shift)}")),
             "/quiz review asks your most overdue card; /quiz with no topic asks a due card, "
             "else one of your weakest topics.")
 

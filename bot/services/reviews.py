@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 from fsrs import Card, Rating, Scheduler
 
+from bot.domain.calibration import RECENT_TAPS, calibration, per_mille
 from bot.domain.reviews import Recall, rating_for, retention
 from bot.storage.repositories import Cards
 
@@ -34,18 +35,26 @@ SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=Fal
 async def record_review(conn: aiosqlite.Connection, person_id: int, question_id: str,
                         coverage: float, *, source: Source, source_id: int,
                         at: datetime) -> bool:
-    """Review the card with the rating ``coverage`` earns; False when this source (round or
-    practice attempt) already reviewed it, and then nothing changes."""
+    """Review the card with the rating ``coverage`` earns by the person's calibrated
+    thresholds; False when this source (round or practice attempt) already reviewed it, and
+    then nothing changes."""
     at = at.astimezone(UTC)
-    rating = rating_for(coverage)
     cards = Cards(conn)
-    if not await cards.log(person_id, question_id, int(rating), at, source, source_id):
+    rating = rating_for(coverage, await person_shift(conn, person_id))
+    if not await cards.log(person_id, question_id, int(rating), at, source, source_id,
+                           coverage=per_mille(coverage)):
         return False
     stored = await cards.get(person_id, question_id)
     card = Card.from_json(stored) if stored else _new_card(person_id, question_id, at)
     card, _ = SCHEDULER.review_card(card, Rating(int(rating)), review_datetime=at)
     await cards.save(person_id, question_id, card.to_json(), card.due, card.last_review)
     return True
+
+
+async def person_shift(conn: aiosqlite.Connection, person_id: int) -> int:
+    """The person's calibration (see ``bot.domain.calibration``), from their latest taps."""
+    taps = await Cards(conn).taps(person_id, RECENT_TAPS)
+    return calibration([(c, Recall(r)) for c, r in taps])
 
 
 def _new_card(person_id: int, question_id: str, at: datetime) -> Card:
@@ -68,6 +77,7 @@ async def override(conn: aiosqlite.Connection, person_id: int, question_id: str,
     row = await cards.review(person_id, question_id, source, source_id)
     if row is None:
         return Override.MISSING
+    await cards.set_tapped(int(row["id"]), int(rating))   # a tap that agrees calibrates too
     if int(row["rating"]) == int(rating):
         return Override.SAME
     await cards.set_rating(int(row["id"]), int(rating))

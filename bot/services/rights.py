@@ -46,6 +46,7 @@ MATRIX: dict[str, Power] = {
     "quiz": Power.EVERYONE,
     "quiz review": Power.EVERYONE,
     "quiz rate": Power.EVERYONE,
+    "quiz remind": Power.EVERYONE,
     "leaderboard": Power.EVERYONE,
     "stats": Power.EVERYONE,
     "results": Power.EVERYONE,
@@ -55,6 +56,7 @@ MATRIX: dict[str, Power] = {
     "flag": Power.EVERYONE,
     "team list": Power.EVERYONE,
     "team show": Power.EVERYONE,
+    "team digest": Power.EVERYONE,   # a lead's own direct messages
     "team add": Power.TEAM_LEAD,
     "team remove": Power.TEAM_LEAD,
     "team report": Power.TEAM_LEAD,

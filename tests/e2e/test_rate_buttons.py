@@ -15,7 +15,9 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from tests.e2e.discord_helpers import discord_env
 from tests.e2e.slack_helpers import slack_env
+from tests.e2e.test_discord import GOOD as DISCORD_GOOD
 from tests.e2e.test_discord import _filled
+from tests.e2e.test_discord import schedule_and_post as discord_post
 from tests.e2e.test_slack import GOOD, schedule_and_post
 from tests.unit.test_commands import dump
 
@@ -144,3 +146,51 @@ async def test_slack_reveal_taps_rate_the_tappers_own_answer(
         texts = [c["text"] for c in fake.ok_calls("chat.postEphemeral")[-2:]]
         assert "not a result of yours" in texts[0] and "Rated: knew" in texts[1]
         assert ratings(settings.db) == [3]
+
+
+def card_due(db: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        return [(str(r[0]), str(r[1])) for r in conn.execute(
+            "SELECT question_id, due FROM cards ORDER BY person_id, question_id")]
+
+
+async def test_discord_reveal_taps_rate_the_tappers_own_answer(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+    """The daily reveal carries the three taps as persistent components; alice's tap
+    reschedules her card (its due date moves), a tap by someone who did not answer changes
+    nothing, and tapping the same rating again changes nothing more."""
+    async with discord_env(settings, clock, sample_bank) as env:
+        fake = env.fake
+        thread = await discord_post(env, clock)
+        await fake.say(thread, 21, DISCORD_GOOD)
+        await fake.wait_for(lambda: len(fake.reactions) == 1)
+        clock.set(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
+        await env.core.rounds.sweep()
+        reveal = fake.posts(thread)[-1]
+        assert "Reveal" in fake.text_of(reveal)
+        taps = reveal["components"][0]["components"]
+        assert [t["label"] for t in taps] == ["I knew it", "Partly", "I didn't"]
+        assert all(t["custom_id"].startswith("quizbot:rate:daily:") for t in taps)
+        graded, due_before = ratings(settings.db), card_due(settings.db)
+        assert graded[0] > 2 and len(due_before) == 1
+
+        before = dump(settings.db.as_posix())
+        other = await fake.interact(3, {"custom_id": taps[2]["custom_id"],
+                                        "component_type": 2}, by=22, message=reveal)
+        await fake.wait_for(lambda: bool(fake.replies_to(other)))
+        assert "not a result of yours" in fake.text_of(fake.replies_to(other)[-1])
+        assert dump(settings.db.as_posix()) == before
+
+        mine = await fake.interact(3, {"custom_id": taps[2]["custom_id"],
+                                       "component_type": 2}, by=21, message=reveal)
+        await fake.wait_for(lambda: bool(fake.replies_to(mine)))
+        assert "Rated: didnt" in fake.text_of(fake.replies_to(mine)[-1])
+        assert ratings(settings.db) == [1]
+        due_after = card_due(settings.db)
+        assert due_after[0][0] == due_before[0][0] and due_after[0][1] < due_before[0][1]
+
+        again = await fake.interact(3, {"custom_id": taps[2]["custom_id"],
+                                        "component_type": 2}, by=21, message=reveal)
+        await fake.wait_for(lambda: bool(fake.replies_to(again)))
+        assert "Already rated that way" in fake.text_of(fake.replies_to(again)[-1])
+        assert card_due(settings.db) == due_after

@@ -78,6 +78,7 @@ class FakeDiscord:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     followups: list[dict[str, Any]] = field(default_factory=list)
     dms: list[dict[str, Any]] = field(default_factory=list)
+    dm_channels: dict[int, int] = field(default_factory=dict)   # DM channel id -> user id
     synced: list[Any] = field(default_factory=list)
     failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(
         default_factory=lambda: defaultdict(list))
@@ -291,10 +292,14 @@ class FakeDiscord:
             if method == "POST":
                 self.followups.append({"token": parts[2], "body": body, "message": msg})
             return _json(msg)
-        if parts[0] == "users" and len(parts) == 2 and parts[1].isdigit() and method == "GET":
+        if len(parts) == 2 and parts[0] == "users" and parts[1].isdigit() and method == "GET":
+            if int(parts[1]) not in USERS:
+                return _json({"message": "Unknown User", "code": 10013}, 404)
             return _json(user(int(parts[1])))
         if path == "/users/@me/channels":
-            return _json({"id": str(self.next_id()), "type": 1,
+            dm = self.next_id()
+            self.dm_channels[dm] = int(body["recipient_id"])
+            return _json({"id": str(dm), "type": 1,
                           "recipients": [user(int(body["recipient_id"]))]})
         if parts[0] == "guilds" and parts[2] == "members":
             return _json(member(int(parts[3])))

@@ -28,6 +28,7 @@ class MemoryPlatform:
     fail_next_sends: int = 0
     fail_permanently: bool = False  # injected failures are not retryable (not in channel)
     told: list[tuple[str, Message]] = field(default_factory=list)
+    fail_next_tells: int = 0     # direct messages fail (retryable unless fail_permanently)
     deliver_then_fail: int = 0   # the post goes out, then the reply is lost (a timeout)
     fail_next_threads: int = 0
     threads: list[str] = field(default_factory=list)
@@ -54,6 +55,9 @@ class MemoryPlatform:
         return sent.message_id   # like Discord: a thread shares its message's id
 
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:
+        if self.fail_next_tells > 0:
+            self.fail_next_tells -= 1
+            raise PlatformError("injected DM failure", retryable=not self.fail_permanently)
         self.told.append((user_id, message))
 
     async def find_sent(self, channel: ChannelRef, key: str,

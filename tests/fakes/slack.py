@@ -213,6 +213,8 @@ class FakeSlack:
             problem = check_view(view)
         if problem:
             return {"error": "invalid_blocks", "errors": [problem]}
+        if method == "views.publish":
+            return _refuse_home(p, view, self.users)
         if method == "files.completeUploadExternal":
             return self._refuse_completion(p)
         if method == "views.open":
@@ -458,6 +460,31 @@ def _check_input(block: dict[str, Any]) -> str:
     if len(str(element.get("initial_value") or "")) > high:
         return "initial_value is longer than max_length"
     return ""
+
+
+#: a Home tab view's fields (reference/views/home-tab-views), and views.publish's limits
+HOME_FIELDS = {"type", "blocks", "private_metadata", "callback_id", "external_id"}
+VIEW_BYTES = 250_000
+
+
+def _refuse_home(p: dict[str, Any], view: dict[str, Any] | None,
+                 users: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """views.publish: a known user_id and a Home tab view (type home, no modal fields,
+    metadata <= 3000, callback_id <= 255, the payload <= 250 kB); the blocks are checked
+    (<= 100) with every view's."""
+    if str(p.get("user_id", "")) not in users:
+        return {"error": "invalid_arguments", "response_metadata": {
+            "messages": ["invalid `user_id`"]}}
+    if not isinstance(view, dict) or view.get("type") != "home" or \
+            not isinstance(view.get("blocks"), list) or set(view) - HOME_FIELDS:
+        return {"error": "invalid_arguments", "response_metadata": {
+            "messages": ["a Home tab view has type home, blocks, and only home fields"]}}
+    if len(str(view.get("private_metadata", ""))) > 3000 or \
+            len(str(view.get("callback_id", ""))) > 255:
+        return {"error": "invalid_arguments"}
+    if len(json.dumps(view)) > VIEW_BYTES:
+        return {"error": "view_too_large"}
+    return None
 
 
 def _json(body: dict[str, Any], status: int = 200,

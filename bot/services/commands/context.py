@@ -16,6 +16,7 @@ from bot.domain.parsing import (
 from bot.domain.periods import Period
 from bot.domain.subscriptions import ChannelRef
 from bot.services.appeals import AppealService
+from bot.services.digest import DigestService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeQuestion, PracticeService
 from bot.services.reports import ReportService
@@ -77,13 +78,15 @@ class CommandBase:
                  leaderboard: LeaderboardService, subscriptions: SubscriptionService,
                  rounds: RoundService, teams: TeamService, reports: ReportService, *,
                  default_timezone: str = "UTC", default_window: timedelta = timedelta(hours=8),
-                 requests: RequestLedger | None = None, appeals: AppealService) -> None:
+                 requests: RequestLedger | None = None, appeals: AppealService,
+                 digests: DigestService | None = None) -> None:
         self.bank, self.clock = bank, clock
         self.practice, self.leaderboard, self.subscriptions = practice, leaderboard, subscriptions
         self.rounds, self.teams, self.reports = rounds, teams, reports
         self.default_timezone, self.default_window = default_timezone, default_window
         self.requests = requests
         self.appeals = appeals
+        self.digests = digests
 
     async def _person(self, ctx: CommandContext, token: str) -> Actor:
         found = await ctx.resolve(token) if ctx.resolve else None

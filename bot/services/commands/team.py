@@ -27,6 +27,10 @@ class TeamCommands(CommandBase):
                                        "Team names are one word, like ml-platform."))
         if action == "list":
             return CommandResult(await self.teams.list(ctx.actor))
+        if action == "digest" and self.digests is not None:   # the lead's own, not a team's
+            if len(words) != 1:
+                raise InputError("Say on or off: /team digest on|off.")
+            return CommandResult(await self.digests.switch(ctx.actor, words[0]))
         if not words:
             raise InputError(f"Name the team: /team {action} NAME.")
         name, rest = words[0], words[1:]

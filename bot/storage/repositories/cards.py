@@ -27,12 +27,14 @@ class Cards(_Repo):
              to_db(last_review) if last_review else None))
 
     async def log(self, person_id: int, question_id: str, rating: int, at: datetime,
-                  source: str, source_id: int) -> bool:
-        """Record a review; False (and nothing written) when this source reviewed it before."""
+                  source: str, source_id: int, *, coverage: int | None = None) -> bool:
+        """Record a review (``coverage`` in thousandths; the rating is kept as ``graded``
+        too, for calibration); False (and nothing written) when this source reviewed it
+        before."""
         cur = await self.conn.execute(
-            "INSERT OR IGNORE INTO review_logs (person_id, question_id, rating, reviewed_at,"
-            " source, source_id) VALUES (?,?,?,?,?,?)",
-            (person_id, question_id, rating, to_db(at), source, source_id))
+            "INSERT INTO review_logs (person_id, question_id, rating, reviewed_at, source,"
+            " source_id, coverage, graded) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (person_id, question_id, rating, to_db(at), source, source_id, coverage, rating))
         return cur.rowcount == 1
 
     async def due(self, person_id: int, by: datetime) -> list[sqlite3.Row]:
@@ -78,6 +80,18 @@ class Cards(_Repo):
 
     async def set_rating(self, log_id: int, rating: int) -> None:
         await self.conn.execute("UPDATE review_logs SET rating=? WHERE id=?", (rating, log_id))
+
+    async def set_tapped(self, log_id: int, rating: int) -> None:
+        """What the person tapped on this review (kept apart from ``rating`` for calibration)."""
+        await self.conn.execute("UPDATE review_logs SET tapped=? WHERE id=?", (rating, log_id))
+
+    async def taps(self, person_id: int, most: int) -> list[tuple[int, int]]:
+        """(coverage in thousandths, tapped rating) of the person's latest ``most`` tapped
+        reviews, oldest first."""
+        rows = await fetch_all(self.conn, "SELECT coverage, tapped FROM review_logs WHERE"
+                               " person_id=? AND tapped IS NOT NULL AND coverage IS NOT NULL"
+                               " ORDER BY reviewed_at DESC, id DESC LIMIT ?", (person_id, most))
+        return [(int(r[0]), int(r[1])) for r in reversed(rows)]
 
     async def history(self, person_id: int, question_id: str) -> list[tuple[int, datetime]]:
         """(rating, reviewed_at) of every review of the card, in the order they happened."""
