@@ -141,7 +141,7 @@ class DigestService:
             Section("Reviews due", f"{count(cards_due, 'card')} due today across "
                     f"{with_due} of {count(len(ids), 'member')}."),
         ]
-        if open_items is not None:
+        if open_items is not None and (open_items.appeals or open_items.flags):
             sections.append(Section("Open appeals and flags",
                                     f"{count(open_items.appeals, 'appeal')} and "
                                     f"{count(open_items.flags, 'flag')} wait for review."))

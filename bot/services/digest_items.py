@@ -1,11 +1,8 @@
 """The digest's "open appeals and flags" section: what is waiting in the leads' review queue.
 
-This is the one place the weekly digest counts appeals and flags. Their tables arrive with
-migration 0013 (appeals and flags); until that lands there is nothing to count, the counter
-below answers None and the digest leaves the section out. To wire it: count, in this
-function, the team's members' appeals still open and the flags still open in the team's
-workspace, and return ``OpenItems(appeals=..., flags=...)``; the digest shows them (see
-``tests/unit/test_digest.py``, which runs the section with a counter of its own).
+This is the one place the weekly digest counts appeals and flags: the team's members'
+appeals still open, and the flags still open in the team's workspace (a flag is about the
+bank, not a person, so every team of the workspace hears of it).
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from bot.storage.repositories import TeamRow
+from bot.storage.repositories import Appeals, Flags, TeamRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +28,7 @@ OpenItemsCounter = Callable[[aiosqlite.Connection, TeamRow, list[int]],
 
 async def count_open_items(conn: aiosqlite.Connection, team: TeamRow,
                            member_ids: list[int]) -> OpenItems | None:
-    """Open appeals of the team's members and open flags in its workspace; None while
-    quizbot has no appeals or flags (before migration 0013)."""
-    return None
+    """Open appeals of the team's members and open flags in its workspace."""
+    appeals = await Appeals(conn).open_of_people(team.platform, team.workspace, member_ids)
+    flags = await Flags(conn).open_count(team.platform, team.workspace)
+    return OpenItems(appeals=appeals, flags=flags)

@@ -19,7 +19,8 @@ from bot.domain.rounds import Round
 from bot.domain.scoring import LEAD_AWARD_LIMIT, Award, Board, Reason
 from bot.services.appeal_views import parse_appeal, parse_flag
 from bot.services.commands import CommandContext
-from bot.storage.repositories import People, Scores
+from bot.services.digest_items import OpenItems, count_open_items
+from bot.storage.repositories import People, Scores, TeamRow
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, answer, person
 from tests.unit.test_commands import dump
 from tests.unit.test_rounds import answered_round
@@ -226,3 +227,22 @@ def test_ids_and_actions_parse_strictly() -> None:
     assert parse_appeal("appeal:daily:7") == ("daily", 7)
     assert parse_appeal("appeal:team:7") is None and parse_appeal("appeal:daily:x") is None
     assert parse_flag("flag:sample-tokens") == "sample-tokens" and parse_flag("rate:x") is None
+
+
+async def test_the_weekly_digest_counts_open_appeals_of_members_and_open_flags(
+        core: Core, clock: FixedClock) -> None:
+    await revealed(core, clock)
+    assert "sent" in await say(core, ALICE, "appeal", f"last {REASON}")
+    assert "Flag F1 sent" in await say(core, BOB, "flag", "last the answer is outdated now")
+    async with core.db.transaction() as conn:
+        ids = dict(await conn.execute_fetchall("SELECT user_id, id FROM people"))
+        alice, bob = ids[person().user_id], ids["U2"]
+        team = TeamRow(1, CHANNEL.platform, CHANNEL.workspace, "core", None)
+        assert await count_open_items(conn, team, [alice, bob]) == OpenItems(1, 1)
+        assert await count_open_items(conn, team, [bob]) == OpenItems(0, 1)
+        other = TeamRow(2, CHANNEL.platform, "another-workspace", "core", None)
+        assert await count_open_items(conn, other, [alice]) == OpenItems(0, 0)
+    await say(core, LEAD_CTX, "reject", "A1 the grade stands")
+    await say(core, LEAD_CTX, "close", "F1 updated the entry")
+    async with core.db.transaction() as conn:
+        assert await count_open_items(conn, team, [alice, bob]) == OpenItems(0, 0)

@@ -82,7 +82,7 @@ async def test_the_digest_says_what_a_lead_needs(core: Core, clock: FixedClock,
     assert "alice: new at #1" in text
     assert "sample: 0% average coverage" in text
     assert "1 card due today across 1 of 2 members." in text
-    assert "Open appeals and flags" not in text       # nothing counts them yet
+    assert "Open appeals and flags" not in text       # none wait: the section is left out
     assert "/team digest off" in message.footer
     assert message.attachment is not None and message.attachment[0].endswith("-report.png")
     assert isinstance(message.attachment[1], bytes) and message.attachment[1][:4] == b"\x89PNG"

@@ -73,6 +73,17 @@ class Appeals(_Repo):
                                " ORDER BY a.id", params)
         return [_appeal(r) for r in rows]
 
+    async def open_of_people(self, platform: str, workspace: str,
+                             person_ids: list[int]) -> int:
+        """How many of these people's appeals in the workspace wait for a decision."""
+        if not person_ids:
+            return 0
+        marks = ",".join("?" * len(person_ids))
+        row = await fetch_one(self.conn, "SELECT count(*) FROM appeals WHERE platform=? AND"
+                              f" workspace=? AND state='open' AND person_id IN ({marks})",
+                              (platform, workspace, *person_ids))
+        return int(row[0]) if row else 0
+
     async def decide(self, appeal_id: int, state: AppealState, by: int, now: datetime,
                      note: str, points: int = 0, correction_id: int | None = None) -> bool:
         """Record the decision; False when the appeal was decided already."""
@@ -159,6 +170,12 @@ class Flags(_Repo):
         rows = await fetch_all(self.conn, f"{_FLAG} WHERE {where} AND f.state='open'"
                                " ORDER BY f.id", params)
         return [_flag(r) for r in rows]
+
+    async def open_count(self, platform: str, workspace: str) -> int:
+        """How many flags in the workspace are still open."""
+        row = await fetch_one(self.conn, "SELECT count(*) FROM flags WHERE platform=? AND"
+                              " workspace=? AND state='open'", (platform, workspace))
+        return int(row[0]) if row else 0
 
     async def close(self, flag_id: int, by: int, now: datetime, note: str) -> bool:
         cur = await self.conn.execute(
