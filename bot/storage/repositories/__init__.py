@@ -5,14 +5,16 @@ transactions begin and end (``async with db.transaction() as conn: Rounds(conn).
 
 Each aggregate has its own module (``people``, ``subscriptions``, ``rounds``, ``answers``
 with stray replies, ``events``, ``scores``, ``verdicts``, ``practice``, ``teams``, ``cards``
-of spaced repetition, ``meta``); ``base`` holds the shared base class and row helpers.
-Import from here.
+of spaced repetition, ``follow_ups``, ``interviews``, ``meta``); ``base`` holds the shared
+base class and row helpers. Import from here.
 """
 
 from bot.storage.repositories.answers import Answers, Strays
 from bot.storage.repositories.base import _person, _Repo, feedback_json, stored_grade
 from bot.storage.repositories.cards import Cards
 from bot.storage.repositories.events import Events
+from bot.storage.repositories.follow_ups import FollowUps
+from bot.storage.repositories.interviews import Interviews
 from bot.storage.repositories.meta import Meta
 from bot.storage.repositories.people import People
 from bot.storage.repositories.practice import Practice
@@ -26,6 +28,8 @@ __all__ = [
     "Answers",
     "Cards",
     "Events",
+    "FollowUps",
+    "Interviews",
     "Meta",
     "People",
     "Practice",
