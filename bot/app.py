@@ -26,6 +26,7 @@ from bot.domain.parsing import WEEKDAYS, parse_duration, parse_time_of_day
 from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.scheduling import Scheduler
 from bot.services.commands import Commands
+from bot.services.follow_ups import FollowUpService
 from bot.services.judging import Judge, RubricJudge, StoredVerdicts
 from bot.services.leaderboard import LeaderboardService
 from bot.services.port import Notes
@@ -112,8 +113,9 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
         health = Health(db, platforms, clock, sweep_seconds=settings.sweep_seconds)
         platforms.wrap, judge = health.metrics.platform, health.metrics.judge(judge)
     await ensure_totals(db, settings.timezone)
+    follow_ups = FollowUpService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge,
-                          totals_tz=settings.timezone)
+                          totals_tz=settings.timezone, follow_ups=follow_ups)
     scheduler = Scheduler(rounds, sweep_seconds=settings.sweep_seconds,
                           on_sweep=health.sweep_finished if health else None)
     platforms.on_ready(lambda name: scheduler.sweep_now())
@@ -121,7 +123,8 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     teams = TeamService(db, clock, rights)
     subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
                                         rights=rights)
-    practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
+    practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone,
+                               follow_ups=follow_ups)
     leaderboard = LeaderboardService(db, clock, default_timezone=settings.timezone)
     reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
     commands = Commands(bank, clock, practice, leaderboard, subscriptions, rounds, teams,

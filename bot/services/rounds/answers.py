@@ -19,7 +19,8 @@ from typing import Any
 from bot.adapters.base import Actor, IncomingMessage, Message, PlatformError, reply
 from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome, Person, Round, RoundState
 from bot.domain.subscriptions import ChannelRef
-from bot.services.rounds.base import RoundsBase, log
+from bot.services.rounds.base import log
+from bot.services.rounds.follow_ups import FollowUpsMixin
 from bot.storage.db import StorageError
 from bot.storage.repositories import Answers, Events, People, Rounds, Strays, Subscriptions
 
@@ -33,7 +34,7 @@ class AnswerResult:
     reply: Message | None = None   # shown privately to the person, if the platform can
 
 
-class AnswersMixin(RoundsBase):
+class AnswersMixin(FollowUpsMixin):
     async def record_answer(self, msg: IncomingMessage) -> AnswerResult:
         """Store a reply to a round's thread (or a private answer naming its round) as that
         person's answer, then acknowledge it."""
@@ -49,6 +50,10 @@ class AnswersMixin(RoundsBase):
                 f"Answers are limited to {MAX_ANSWER_CHARS:,} characters (yours has "
                 f"{len(text):,}). Trim it and send it again; nothing was recorded."))
         try:
+            replied = await self._reply_in_thread(msg)
+            if replied is not None:   # their reply to the follow-up asked in the thread
+                return AnswerResult(replied.outcome, None if replied.outcome is
+                                    AnswerOutcome.DUPLICATE else replied.message)
             outcome = await self._store_answer(msg, text)
         except StorageError as exc:
             log.error("could not store an answer: %s", exc)
@@ -58,6 +63,8 @@ class AnswersMixin(RoundsBase):
         if isinstance(outcome, AnswerResult):
             return outcome
         await self._acknowledge(msg, outcome)
+        if outcome is AnswerOutcome.RECORDED:
+            await self._ask_follow_up(msg)
         if outcome is AnswerOutcome.LATE:
             return AnswerResult(outcome, reply(
                 "Answer kept, but late", "The deadline had passed, so it earns no points. "

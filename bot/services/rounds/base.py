@@ -20,6 +20,7 @@ from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.rounds import AnswerOutcome, Round
 from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.services.follow_ups import FollowUpService
 from bot.services.judging import Judge, RubricJudge
 from bot.storage.db import Database
 from bot.storage.repositories import Subscriptions
@@ -35,11 +36,13 @@ log = logging.getLogger("bot.services.rounds")
 class RoundsBase:
     def __init__(self, db: Database, bank: QuestionBank, platforms: Platforms, clock: Clock,
                  *, seed: str = "quizbot", judge: Judge | None = None,
-                 totals_tz: str = "UTC") -> None:
+                 totals_tz: str = "UTC", follow_ups: FollowUpService | None = None) -> None:
         self.db, self.bank, self.platforms, self.clock, self.seed = (
             db, bank, platforms, clock, seed)
         self.totals_tz = totals_tz
         self.judge: Judge = judge or RubricJudge()
+        self.follow_ups = follow_ups or FollowUpService(db, bank, clock, judge=self.judge,
+                                                        totals_tz=totals_tz)
         self._pending: list[tuple[IncomingMessage, str,
                                   asyncio.Future[AnswerOutcome | AnswerResult]]] = []
         self._writer: asyncio.Task[None] | None = None
