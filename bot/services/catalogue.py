@@ -63,6 +63,12 @@ CATALOGUE: tuple[Command, ...] = (
     _c("quiz rate", "knew|partly|didnt", "after a result, say how well you really knew it "
        "(I knew it, partly, I didn't): your latest review is rescheduled", "/quiz rate",
        "/quiz rate"),
+    _c("quiz interview", "[topic]", "a private mock interview: three questions, each with "
+       "its follow-up, then what you covered and missed and the topics to review",
+       "/quiz interview", "/quiz interview"),
+    _c("followup", "YOUR ANSWER", "answer the follow-up question asked after your latest "
+       "daily or practice answer (a second answer replaces the first)", "/quiz followup",
+       "/quiz followup"),
     _c("topics", "", "the topics of the question bank", "/quiz topics", "/topics"),
     _c("leaderboard", "[week|month|all] [channel|workspace|practice|team NAME]",
        "standings, with your own rank", "/leaderboard", "/leaderboard"),
@@ -81,6 +87,9 @@ CATALOGUE: tuple[Command, ...] = (
              "ask only questions of these levels"),
     _channel("blind", "channel blind", "on|off",
              "answers stay private until the reveal (a button and form)"),
+    _channel("followups", "channel followups", "private|thread|off",
+             "how the follow-up question after an answer is asked: privately (the default), "
+             "in the question's thread, or not at all"),
     _channel("lead", "channel lead", "PERSON", "let a person run this channel's question"),
     _channel("unlead", "channel unlead", "PERSON", "take that back"),
     _channel("award", "award", "PERSON POINTS REASON",

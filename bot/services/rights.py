@@ -7,7 +7,7 @@ Powers, from the widest:
 - a **team's leads** (appointed by an admin with ``/team lead``) manage that team: its
   members, its report and its export, and the points of its members;
 - a **channel's leads** (given the channel by an admin with ``/channel lead``) run that
-  channel's daily question: its schedule, filters and blind mode;
+  channel's daily question: its schedule, filters, blind mode and follow-ups;
 - **everyone** plays: answers, practises, votes, reads boards, results and stats.
 
 Nobody changes their own points, and a lead who is not an admin may move one person's
@@ -45,6 +45,8 @@ MATRIX: dict[str, Power] = {
     "quiz": Power.EVERYONE,
     "quiz review": Power.EVERYONE,
     "quiz rate": Power.EVERYONE,
+    "quiz interview": Power.EVERYONE,
+    "followup": Power.EVERYONE,
     "leaderboard": Power.EVERYONE,
     "stats": Power.EVERYONE,
     "results": Power.EVERYONE,
@@ -64,6 +66,7 @@ MATRIX: dict[str, Power] = {
     "channel topics": Power.CHANNEL_LEAD,
     "channel levels": Power.CHANNEL_LEAD,
     "channel blind": Power.CHANNEL_LEAD,
+    "channel followups": Power.CHANNEL_LEAD,
     "team create": Power.ADMIN,
     "team rename": Power.ADMIN,
     "team delete": Power.ADMIN,

@@ -15,6 +15,7 @@ from bot.domain.parsing import (
 )
 from bot.domain.periods import Period
 from bot.domain.subscriptions import ChannelRef
+from bot.services.interview import InterviewService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeQuestion, PracticeService
 from bot.services.reports import ReportService
@@ -76,12 +77,16 @@ class CommandBase:
                  leaderboard: LeaderboardService, subscriptions: SubscriptionService,
                  rounds: RoundService, teams: TeamService, reports: ReportService, *,
                  default_timezone: str = "UTC", default_window: timedelta = timedelta(hours=8),
-                 requests: RequestLedger | None = None) -> None:
+                 requests: RequestLedger | None = None,
+                 interviews: InterviewService | None = None) -> None:
         self.bank, self.clock = bank, clock
         self.practice, self.leaderboard, self.subscriptions = practice, leaderboard, subscriptions
         self.rounds, self.teams, self.reports = rounds, teams, reports
         self.default_timezone, self.default_window = default_timezone, default_window
         self.requests = requests
+        self.follow_ups = practice.follow_ups
+        self.interviews = interviews or InterviewService(practice.db, bank, clock, practice,
+                                                         practice.follow_ups)
 
     async def _person(self, ctx: CommandContext, token: str) -> Actor:
         found = await ctx.resolve(token) if ctx.resolve else None
