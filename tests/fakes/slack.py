@@ -404,10 +404,33 @@ def check_blocks(blocks: list[dict[str, Any]], most: int) -> str:
 
 
 def check_view(view: dict[str, Any]) -> str:
-    """Why Slack would refuse this modal or Home view (reference/surfaces), or ""."""
-    if view.get("type") == "modal" and not 0 < _text_len(view.get("title")) <= 24:
-        return "modal title must be 1 to 24 characters [json-pointer:/view/title]"
-    return check_blocks(view.get("blocks") or [], 100)
+    """Why Slack would refuse this modal or Home view (reference/views/modal-views: title
+    1-24, close and submit at most 24, submit required with an input block, private_metadata
+    3000, callback_id 255; reference/block-kit: an input's label 2000, a plain-text input's
+    max_length at most 3000), or ""."""
+    blocks = view.get("blocks") or []
+    if view.get("type") == "modal":
+        if not 0 < _text_len(view.get("title")) <= 24:
+            return "modal title must be 1 to 24 characters [json-pointer:/view/title]"
+        for button in ("close", "submit"):
+            if button in view and not 0 < _text_len(view[button]) <= 24:
+                return f"{button} must be 1 to 24 characters [json-pointer:/view/{button}]"
+        if any(b.get("type") == "input" for b in blocks) and "submit" not in view:
+            return "submit is required with input blocks [json-pointer:/view/submit]"
+        if len(str(view.get("private_metadata") or "")) > 3000:
+            return "must be less than 3001 characters [json-pointer:/view/private_metadata]"
+        if len(str(view.get("callback_id") or "")) > 255:
+            return "must be less than 256 characters [json-pointer:/view/callback_id]"
+    for i, b in enumerate(blocks):
+        if b.get("type") != "input":
+            continue
+        element = b.get("element") or {}
+        if not 0 < _text_len(b.get("label")) <= 2000 or not element.get("type"):
+            return f"input needs a label (<= 2000) and an element [json-pointer:/blocks/{i}]"
+        if element.get("type") == "plain_text_input" and \
+                int(element.get("max_length", 3000)) > 3000:
+            return f"max_length must be at most 3000 [json-pointer:/blocks/{i}/element]"
+    return check_blocks(blocks, 100)
 
 
 def _json(body: dict[str, Any], status: int = 200,
