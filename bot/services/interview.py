@@ -227,8 +227,8 @@ class InterviewService:
 
     async def _choose(self, conn: Any, person_id: int, topic: str | None,
                       now: datetime) -> list[Question]:
-        """Due reviews first (when no topic is named), then what /quiz would pick, three
-        different questions that each have a follow-up."""
+        """Due reviews first (when no topic is named), then what /quiz would pick: three
+        different questions, those with a follow-up preferred."""
         chosen: list[Question] = []
         if topic is None:
             for qid in await due_questions(conn, person_id, now):
@@ -243,8 +243,13 @@ class InterviewService:
             picked = await self.practice.pick(conn, person_id, topic, None)
             if isinstance(picked, Message):
                 break
-            if picked.follow_up and all(picked.id != q.id for q in chosen):
-                chosen.append(picked)
+            # /quiz's pick names the topic (and a question in it); within that topic one not
+            # chosen yet, with a follow-up if any has one
+            pool = [q for q in self.bank.in_topic(picked.topic)
+                    if all(q.id != c.id for c in chosen)]
+            probing = [q for q in pool if q.follow_up]
+            if pool:
+                chosen.append(picked if picked in (probing or pool) else (probing or pool)[0])
         return chosen
 
     @staticmethod

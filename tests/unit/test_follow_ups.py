@@ -179,6 +179,7 @@ async def test_undeliverable_follow_up_is_forgotten(core: Core, clock: FixedCloc
 
 async def test_practice_result_asks_the_follow_up(core: Core, clock: FixedClock) -> None:
     db = core.settings.db.as_posix()
+    core.practice.rng.seed(7)   # the same practice questions every run
     for _ in range(10):
         started = await core.commands.run(ALICE, "quiz", "sample")
         practice = started.practice
