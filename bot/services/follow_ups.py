@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapters.base import Actor, Message, reply
+from bot.adapters.base import Actor, Message, refusal, reply
 from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.follow_ups import FOLLOW_UP_POINTS, FollowUp, FollowUpSource
@@ -30,10 +30,13 @@ from bot.storage.repositories import Events, FollowUps, People, Rounds, Scores
 
 log = logging.getLogger(__name__)
 
-NOTHING_PENDING = reply("No follow-up question is waiting for you",
+NOTHING_PENDING = refusal("No follow-up question is waiting for you",
                         "A follow-up is asked after you answer a daily or practice question; "
                         "a daily one takes replies until the round's deadline, a practice one "
                         "for a day. Nothing was recorded.")
+
+ALREADY = refusal("Follow-up answer already recorded", "The platform sent it again; nothing "
+                  "changed.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +50,10 @@ class Replied:
 def check_text(text: str) -> Message | None:
     """Why a reply cannot be taken (empty, too long), or None."""
     if not text:
-        return reply("That follow-up answer is empty",
+        return refusal("That follow-up answer is empty",
                      "Write a sentence or two; nothing was recorded.")
     if len(text) > MAX_ANSWER_CHARS:
-        return reply("That follow-up answer is too long",
+        return refusal("That follow-up answer is too long",
                      f"Replies are limited to {MAX_ANSWER_CHARS:,} characters (yours has "
                      f"{len(text):,}). Trim it and send it again; nothing was recorded.")
     return None
@@ -101,7 +104,7 @@ class FollowUpService:
             if isinstance(target, Message):
                 return Replied(AnswerOutcome.REJECTED, target)
             if not interview and target.source == "interview":
-                return Replied(AnswerOutcome.REJECTED, reply(
+                return Replied(AnswerOutcome.REJECTED, refusal(
                     "That follow-up is part of your mock interview",
                     "Answer it in the interview; nothing was recorded."))
             closed = await self._closed(conn, target, now)
@@ -110,13 +113,13 @@ class FollowUpService:
             return Replied(AnswerOutcome.REJECTED, closed)
         if seen or (message_id and target.reply_message_id == message_id and not edited
                     and target.reply is not None):
-            return Replied(AnswerOutcome.DUPLICATE, reply("Follow-up answer already recorded"))
+            return Replied(AnswerOutcome.DUPLICATE, ALREADY)
         question = self.bank.get(target.question_id)
         notes = await self.notes(question, text) if question else None
         async with self.db.transaction() as conn:
             if event_id and not await Events(conn).first_sight_many(
                     [(actor.platform, event_id)], now):
-                return Replied(AnswerOutcome.DUPLICATE, reply("Follow-up answer already recorded"))
+                return Replied(AnswerOutcome.DUPLICATE, ALREADY)
             current = await FollowUps(conn).get(target.id)
             if current is None:
                 return Replied(AnswerOutcome.REJECTED, NOTHING_PENDING)
@@ -141,7 +144,7 @@ class FollowUpService:
             # Only the person it was asked of: the same platform and user id. Not the
             # workspace: a Discord button in a direct message carries no server.
             if await repo.owner(follow_up_id) != (actor.platform, actor.user_id):
-                return reply("That follow-up is not yours to answer", "Nothing was recorded.")
+                return refusal("That follow-up is not yours to answer", "Nothing was recorded.")
             found = await repo.get(follow_up_id)
             return found if found is not None else NOTHING_PENDING
         person = await People(conn).find(actor.platform, actor.workspace, actor.user_id)
@@ -157,12 +160,12 @@ class FollowUpService:
         if f.source == "daily":
             rnd = await Rounds(conn).get(f.source_id)
             if rnd is None or rnd.state is not RoundState.OPEN or now >= rnd.deadline:
-                return reply("That round is closed",
+                return refusal("That round is closed",
                              "Follow-ups take replies until the round's deadline; nothing "
                              "was recorded.")
             return None
         if f.source == "practice" and not f.practice_open_at(now):
-            return reply("That follow-up has closed",
+            return refusal("That follow-up has closed",
                          "A practice follow-up takes replies for a day; nothing was recorded.")
         return None
 
