@@ -296,6 +296,8 @@ class FakeDiscord:
             if method == "POST":
                 self.followups.append({"token": parts[2], "body": body, "message": msg})
             return _json(msg)
+        if parts[0] == "users" and len(parts) == 2 and parts[1].isdigit() and method == "GET":
+            return _json(user(int(parts[1])))   # GET /users/{id}: fetch_user
         if path == "/users/@me/channels":
             return _json({"id": str(self.next_id()), "type": 1,
                           "recipients": [user(int(body["recipient_id"]))]})
