@@ -656,6 +656,10 @@ class SlackAdapter:
                                          view=_answer_modal(kind, title, intro, meta))
         except SlackApiError as exc:
             log.warning("views.open failed: %s", slack_error(exc))
+            user = str((body.get("user") or {}).get("id", ""))
+            await self._ephemeral(channel or user, user, reply(
+                "I could not open the form in time", "Tap the button again" + (
+                    ", or type /followup YOUR ANSWER." if kind == FOLLOW_UP_FORM else ".")))
 
     async def _on_follow_up_submit(self, ack: Any, body: dict[str, Any],
                                    view: dict[str, Any]) -> None:
