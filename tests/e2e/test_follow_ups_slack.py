@@ -17,7 +17,7 @@ from bot.domain.subscriptions import ChannelRef
 from bot.storage.repositories import Answers, Rounds
 from tests.e2e.slack_helpers import SlackEnv, slack_env
 from tests.e2e.test_slack import schedule_and_post
-from tests.fakes.slack import TEAM
+from tests.fakes.slack import TEAM, check_view
 from tests.unit.test_commands import dump
 
 CHANNEL = ChannelRef("slack", TEAM, "C1")
@@ -163,3 +163,23 @@ async def test_slack_mock_interview_by_buttons(settings: Settings, clock: FixedC
             step = fake.ok_calls("chat.postEphemeral")[-1]
         assert n == 5 and "Mock interview: summary" in step["text"]
         assert "Topics to review" in json.dumps(step["blocks"])
+
+
+def test_the_fake_refuses_the_views_slack_refuses() -> None:
+    """The forms above pass the same checks Slack makes (reference/views/modal-views)."""
+    text_input = {"type": "input", "block_id": "answer",
+                  "label": {"type": "plain_text", "text": "Your answer"},
+                  "element": {"type": "plain_text_input", "action_id": "text",
+                              "max_length": 3000}}
+    good = {"type": "modal", "title": {"type": "plain_text", "text": "Follow-up answer"},
+            "submit": {"type": "plain_text", "text": "Submit"}, "blocks": [text_input]}
+    assert check_view(good) == ""
+    assert "submit is required" in check_view({k: v for k, v in good.items() if k != "submit"})
+    assert "submit must be" in check_view({**good, "submit": {"type": "plain_text",
+                                                              "text": "x" * 25}})
+    assert "private_metadata" in check_view({**good, "private_metadata": "x" * 3001})
+    assert "max_length" in check_view({**good, "blocks": [
+        {**text_input, "element": {**text_input["element"], "max_length": 4000}}]})
+    assert "needs a label" in check_view({**good, "blocks": [
+        {k: v for k, v in text_input.items() if k != "label"}]})
+    assert "title" in check_view({**good, "title": {"type": "plain_text", "text": "x" * 25}})

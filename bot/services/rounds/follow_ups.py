@@ -47,6 +47,10 @@ class FollowUpsMixin(RoundsBase):
             return
         thread = (sub.follow_ups == FollowUpMode.THREAD and not sub.blind and not msg.private
                   and rnd.thread_id is not None and getattr(platform, "reads_replies", True))
+        asker = getattr(platform, "ask_privately", None)
+        teller = getattr(platform, "tell", None)
+        if not thread and asker is None and teller is None:
+            return   # nowhere private to ask: nothing is claimed
         follow_up_id = await self.follow_ups.claim(
             msg.actor, "daily", rnd.id, question, "thread" if thread else "private",
             rnd.thread_id if thread else None)
@@ -58,12 +62,10 @@ class FollowUpsMixin(RoundsBase):
         try:
             if thread:
                 await platform.send(sub.channel, note, thread_id=rnd.thread_id)
-            elif (asker := getattr(platform, "ask_privately", None)) is not None:
+            elif asker is not None:
                 await asker(msg, note)
-            elif (teller := getattr(platform, "tell", None)) is not None:
+            elif teller is not None:
                 await teller(msg.actor.workspace, msg.actor.user_id, note)
-            else:
-                await self.follow_ups.unclaim(follow_up_id)
         except PlatformError as exc:
             log.warning("could not ask the follow-up of round %s: %s", rnd.id, exc)
             await self.follow_ups.unclaim(follow_up_id)
