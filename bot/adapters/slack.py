@@ -659,7 +659,7 @@ class SlackAdapter:
             user = str((body.get("user") or {}).get("id", ""))
             await self._ephemeral(channel or user, user, reply(
                 "I could not open the form in time", "Tap the button again" + (
-                    ", or type /followup YOUR ANSWER." if kind == FOLLOW_UP_FORM else ".")))
+                    ", or type /quiz followup YOUR ANSWER." if kind == FOLLOW_UP_FORM else ".")))
 
     async def _on_follow_up_submit(self, ack: Any, body: dict[str, Any],
                                    view: dict[str, Any]) -> None:
