@@ -83,6 +83,10 @@ class FollowUpService:
         async with self.db.transaction() as conn:
             await FollowUps(conn).unclaim(follow_up_id)
 
+    async def any_in_thread(self, thread_id: str) -> bool:
+        async with self.db.reading() as conn:
+            return await FollowUps(conn).any_in_thread(thread_id)
+
     async def in_thread(self, actor: Actor, thread_id: str, message_id: str) -> int | None:
         """The follow-up a thread reply answers (thread mode), if it answers one."""
         async with self.db.reading() as conn:

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.adapters.base import Actor, IncomingMessage, Message, PlatformError, reply
 from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome, Person, Round, RoundState
-from bot.domain.subscriptions import ChannelRef
+from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.services.rounds.base import log
 from bot.services.rounds.follow_ups import FollowUpsMixin
 from bot.storage.db import StorageError
@@ -56,6 +56,7 @@ class AnswersMixin(FollowUpsMixin):
                                     AnswerOutcome.DUPLICATE else replied.message)
             outcome = await self._store_answer(msg, text)
         except StorageError as exc:
+            self._to_ask.pop(id(msg), None)   # its claim was rolled back with the answer
             log.error("could not store an answer: %s", exc)
             return AnswerResult(AnswerOutcome.FAILED, reply(
                 "I couldn't save that answer just now",
@@ -190,6 +191,12 @@ class AnswersMixin(FollowUpsMixin):
                 else:
                     await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
                     results[i] = AnswerOutcome.LATE
+            subs: dict[int, Subscription | None] = {}
+            for i in keep:   # each new answer claims its follow-up in the same commit
+                answered = rounds[i]
+                if results[i] is AnswerOutcome.RECORDED and answered is not None:
+                    await self._claim_follow_up(conn, items[i][0], answered,
+                                                person_of(i).id, now, subs)
         return results
 
     async def _refresh_states(self, conn: Any,

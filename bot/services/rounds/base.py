@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.adapters.base import ChatPlatform, IncomingMessage, PlatformError, Platforms, Sent
 from bot.bank import QuestionBank
@@ -47,6 +47,12 @@ class RoundsBase:
                                   asyncio.Future[AnswerOutcome | AnswerResult]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._open_rounds: dict[tuple[object, ...], Round] = {}
+        #: whether a thread has follow-ups asked in it (thread mode), read once per thread:
+        #: every other thread's replies go straight to the answer writer
+        self._thread_follow_ups: dict[str, bool] = {}
+        self._thread_checks: dict[str, asyncio.Future[bool]] = {}
+        #: follow-ups claimed with answers being stored, by id() of the answer's message
+        self._to_ask: dict[int, Any] = {}
 
     def _running(self, sub: Subscription) -> bool:
         return self.platforms.get(sub.channel.platform) is not None

@@ -60,6 +60,11 @@ class FollowUps(_Repo):
                                (person_id, limit))
         return [_follow_up(r) for r in rows]
 
+    async def any_in_thread(self, thread_id: str) -> bool:
+        row = await fetch_one(self.conn, "SELECT 1 FROM follow_ups WHERE thread_id=? AND"
+                              " mode='thread' LIMIT 1", (thread_id,))
+        return row is not None
+
     async def in_thread(self, platform: str, workspace: str, user_id: str, thread_id: str,
                         message_id: str) -> FollowUp | None:
         """The person's follow-up asked in this thread that ``message_id`` may answer: one
