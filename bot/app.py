@@ -28,6 +28,7 @@ from bot.scheduling import Scheduler
 from bot.services.appeals import AppealService
 from bot.services.commands import Commands
 from bot.services.digest import DigestService
+from bot.services.follow_ups import FollowUpService
 from bot.services.judging import Judge, RubricJudge, StoredVerdicts
 from bot.services.leaderboard import LeaderboardService
 from bot.services.nudges import WorkspaceTime
@@ -120,8 +121,9 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
         health = Health(db, platforms, clock, sweep_seconds=settings.sweep_seconds)
         platforms.wrap, judge = health.metrics.platform, health.metrics.judge(judge)
     await ensure_totals(db, settings.timezone)
+    follow_ups = FollowUpService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge,
-                          totals_tz=settings.timezone)
+                          totals_tz=settings.timezone, follow_ups=follow_ups)
     rights = Rights(db)
     teams = TeamService(db, clock, rights)
     reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)
@@ -134,7 +136,8 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     platforms.on_ready(lambda name: scheduler.sweep_now())
     subscriptions = SubscriptionService(db, clock, listener=scheduler.subscription_changed,
                                         rights=rights)
-    practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
+    practice = PracticeService(db, bank, clock, judge=judge, totals_tz=settings.timezone,
+                               follow_ups=follow_ups)
     leaderboard = LeaderboardService(db, clock, default_timezone=settings.timezone)
     appeals = AppealService(db, bank, clock, platforms, rights, totals_tz=settings.timezone)
     commands = Commands(bank, clock, practice, leaderboard, subscriptions, rounds, teams,

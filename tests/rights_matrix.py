@@ -45,6 +45,7 @@ ALLOWED: dict[Power, set[str]] = {
 ARGS: dict[str, str] = {
     "help": "", "topics": "", "quiz": "sample", "quiz review": "", "quiz rate": "knew",
     "quiz remind": "on", "team digest": "off",
+    "quiz interview": "sample", "followup": "because the vocabulary is bytes",
     "leaderboard": "all",
     "stats": "", "results": "", "schedule": "", "vote": "{bob}",
     "appeal": "last the grader missed my point on subwords",
@@ -57,6 +58,7 @@ ARGS: dict[str, str] = {
     "award": "{bob} 5 a clear answer", "correct": "{bob} 3 recounted",
     "subscribe": "10:00 Asia/Tokyo", "unsubscribe": "", "post": "",
     "channel topics": "all", "channel levels": "all", "channel blind": "on",
+    "channel followups": "thread",
     "team create": "rogue", "team rename": "backend platform", "team delete": "backend",
     "team lead": "backend {member}", "team unlead": "backend {own_team_lead}",
     "team follow": "backend G1", "team unfollow": "backend",

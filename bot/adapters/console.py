@@ -75,8 +75,9 @@ def render_text(message: Message) -> str:
         if section.heading:
             lines.append(f"[{section.heading}]")
         lines.extend(section.body.splitlines())
-    for button in message.buttons:  # the footer names /quiz rate, /appeal, /flag: no taps
-        if not button.action.startswith((render.RATE_ACTION, appeal_views.APPEAL_ACTION,
+    for button in message.buttons:  # the text names the command (or plain line) to type
+        if not button.action.startswith((render.RATE_ACTION, render.FOLLOW_UP_ACTION,
+                                         render.INTERVIEW_ACTION, appeal_views.APPEAL_ACTION,
                                          appeal_views.FLAG_ACTION)):
             lines.append(f"<{button.label}>")
     if message.footer:
@@ -103,11 +104,15 @@ def clean_line(line: str) -> str:
     return _ESCAPES.sub("", line)
 
 
-def prompt_label(user: str, practice_topic: str | None, daily_open: bool) -> str:
+def prompt_label(user: str, practice_topic: str | None, daily_open: bool,
+                 interview: str | None = None) -> str:
     """The prompt, naming what a plain line answers: the pending practice question first
-    (that is where the next line goes), else the open daily question, else nothing."""
+    (that is where the next line goes), then a running mock interview, else the open daily
+    question, else nothing."""
     if practice_topic is not None:
         return f"{user} (practice: {practice_topic})> "
+    if interview is not None:
+        return f"{user} ({interview})> "
     if daily_open:
         return f"{user} (daily)> "
     return f"{user}> "
@@ -161,6 +166,7 @@ class ConsoleAdapter:
         self.practice_attempt: int | None = None
         self.practice_topic: str | None = None
         self.daily_open = False
+        self.interview: str | None = None   # "interview 2/3" while one is running
         self.tty = self.stdin.isatty() and self.out.isatty()
         self.output: Output
         if self.tty:
@@ -199,6 +205,10 @@ class ConsoleAdapter:
             message = self._write_file(message)
         self.output.show(f"direct message to {user_id}", message)
 
+    async def ask_privately(self, message: IncomingMessage, note: Message) -> None:
+        """A note only the person who answered sees (a follow-up question)."""
+        self.output.show(f"only {message.actor.display_name} can see this", note)
+
     # -- the session -----------------------------------------------------------------------
 
     def _print(self, text: str) -> None:
@@ -228,11 +238,13 @@ class ConsoleAdapter:
 
     @property
     def prompt(self) -> str:
-        return prompt_label(self.user, self.practice_topic, self.daily_open)
+        return prompt_label(self.user, self.practice_topic, self.daily_open, self.interview)
 
     async def refresh(self) -> None:
-        """Read whether a daily question is open, for the prompt (a restart, a reveal)."""
+        """Read whether a daily question is open and an interview running, for the prompt
+        (a restart, a reveal)."""
         self.daily_open = await self.rounds.open_thread(CHANNEL) is not None
+        self.interview = await self.commands.interviews.progress(self.actor)
 
     async def run(self) -> None:
         """Read lines until end of input (or /quit)."""
@@ -284,8 +296,11 @@ class ConsoleAdapter:
             attempt, self.practice_attempt, self.practice_topic = (
                 self.practice_attempt, None, None)
             self._private(await self.commands.practice.answer(self.actor, attempt, text))
+        elif await self.commands.interviews.progress(self.actor) is not None:
+            self._private(await self.commands.interviews.answer(self.actor, text))
         else:
             await self.answer(text)
+        self.interview = await self.commands.interviews.progress(self.actor)
         return True
 
     async def today(self) -> None:

@@ -41,6 +41,11 @@ from bot.adapters.base import (
     reply,
     split_text,
 )
+from bot.adapters.discord_forms import (
+    FollowUpButton,
+    InterviewButton,
+    add_form_buttons,
+)
 from bot.domain.periods import Period
 from bot.domain.questions import Level
 from bot.domain.rounds import AnswerOutcome
@@ -268,12 +273,13 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 
 def rate_view(message: Message) -> discord.ui.View | None:
-    """The rate buttons of a result (and, in the row below, its appeal and flag buttons) as
-    a persistent view; None when it has none."""
+    """The rate buttons of a result, with its follow-up and interview buttons (and, in the
+    row below, its appeal and flag buttons), as a persistent view; None when it has none."""
     view = discord.ui.View(timeout=None)
     for b in message.buttons:
         if b.action.startswith(render.RATE_ACTION):
             view.add_item(RateButton(b.action, b.label))
+    add_form_buttons(view, message)
     discord_appeals.add_buttons(view, message)
     return view if view.children else None
 
@@ -315,8 +321,8 @@ class QuizClient(discord.Client):
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(AnswerButton, PracticeButton, RateButton,
-                               *discord_appeals.DYNAMIC)
+        self.add_dynamic_items(AnswerButton, PracticeButton, RateButton, FollowUpButton,
+                               InterviewButton, *discord_appeals.DYNAMIC)
         await self.adapter.sync_commands()
 
 
@@ -534,9 +540,16 @@ class DiscordAdapter:
                 kwargs["file"] = file
                 if file.filename.endswith(".png"):
                     embeds[-1].set_image(url=f"attachment://{file.filename}")
+            if (view := rate_view(message)) is not None:
+                kwargs["view"] = view
             await user.send(**kwargs)
         except discord.HTTPException as exc:
             raise PlatformError(f"DM: {exc.status}", retryable=False) from None
+
+    async def ask_privately(self, message: IncomingMessage, note: Message) -> None:
+        """A follow-up after an answer: Discord has no private reply to a thread message,
+        so it goes by direct message, with its button."""
+        await self.tell(message.actor.workspace, message.actor.user_id, note)
 
     async def archive(self, channel: ChannelRef, thread_id: str) -> None:
         """Archive a round's thread; one Discord already auto-archived counts as done."""
@@ -663,7 +676,7 @@ class DiscordAdapter:
         await interaction.response.defer(ephemeral=True, thinking=True)
         result: CommandResult = await self.core.commands.run(self.context(interaction), name,
                                                              args)
-        await self.followup(interaction, result.message)
+        await self.followup(interaction, result.message, rate_view(result.message))
 
     async def run_routed(self, interaction: discord.Interaction[Any], slash: str, text: str,
                          group: str) -> None:
@@ -677,6 +690,11 @@ class DiscordAdapter:
 
     async def quiz(self, interaction: discord.Interaction[Any], topic: str,
                    level: str | None) -> None:
+        routed = route(PLATFORM, "/quiz", topic)
+        if routed is not None and (routed[0] == "followup" or
+                                   routed[1].split(" ", 1)[0].lower() == "interview"):
+            await self.run_command(interaction, *routed)   # /quiz followup, /quiz interview
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         ctx = self.context(interaction)
         started = await self.core.practice.start(ctx.actor, topic, level)

@@ -144,7 +144,8 @@ def to_blocks(message: Message) -> list[dict[str, Any]]:
             + ("\n_(truncated)_" if len(content) > SECTION_LIMIT - 80 else "")}})
     tail: list[dict[str, Any]] = []
     elements = [_button(b) for b in message.buttons
-                if b.action.startswith(("answer:", render.RATE_ACTION))]
+                if b.action.startswith(("answer:", render.RATE_ACTION, render.FOLLOW_UP_ACTION,
+                                        render.INTERVIEW_ACTION))]
     if elements:
         tail.append({"type": "actions", "elements": elements})
     appeals = [{"type": "button", "action_id": bid, "value": b.action.split(":", 1)[1],
@@ -170,9 +171,15 @@ def _button(b: Button) -> dict[str, Any]:
     """An answer button (action ``answer_privately``, value the round) or a rate button
     (action ``rate_WORD``, value ``SOURCE:ID:WORD``: one action id per button)."""
     kind, _, value = b.action.partition(":")
-    action_id = "answer_privately" if kind == "answer" else f"rate_{value.rsplit(':', 1)[-1]}"
+    action_id = {"answer": "answer_privately", "followup": FOLLOW_UP_FORM,
+                 "interview": INTERVIEW_FORM}.get(kind) or f"rate_{value.rsplit(':', 1)[-1]}"
     return {"type": "button", "action_id": action_id, "value": value,
             "text": {"type": "plain_text", "text": b.label[:75]}}
+
+
+#: the follow-up and mock-interview buttons and the forms they open share these ids
+FOLLOW_UP_FORM = "followup_answer"
+INTERVIEW_FORM = "interview_answer"
 
 
 def _block_key(key: str) -> str:
@@ -238,6 +245,10 @@ class SlackAdapter:
         app.view("quiz_answer")(self._on_quiz_submit)
         app.view("blind_answer")(self._on_blind_submit)
         slack_appeals.AppealForms(self)   # the appeal and flag buttons and their forms
+        app.action(FOLLOW_UP_FORM)(self._on_form_button)
+        app.action(INTERVIEW_FORM)(self._on_form_button)
+        app.view(FOLLOW_UP_FORM)(self._on_follow_up_submit)
+        app.view(INTERVIEW_FORM)(self._on_interview_submit)
         app.error(self._on_error)
 
     async def run(self) -> None:
@@ -440,6 +451,12 @@ class SlackAdapter:
             if slack_error(exc) != "already_reacted":
                 raise PlatformError(f"reactions.add: {slack_error(exc)}") from None
 
+    async def ask_privately(self, message: IncomingMessage, note: Message) -> None:
+        """A follow-up after an answer: an ephemeral note where they answered (in the
+        thread; a form's answer: in the channel), a DM if that fails."""
+        await self._ephemeral(message.channel.channel, message.actor.user_id, note,
+                              None if message.private else message.thread_id)
+
     async def _ephemeral(self, channel: str, user: str, message: Message,
                          thread_ts: str | None = None) -> None:
         try:
@@ -534,7 +551,8 @@ class SlackAdapter:
         name, args = routed
         trigger = str(body.get("trigger_id") or "")
         form = None
-        if name == "quiz" and args.split(" ", 1)[0].lower() not in AT_ONCE:  # these ask nothing
+        if name == "quiz" and args.split(" ", 1)[0].lower() not in (*AT_ONCE, "interview"):
+            # these ask nothing at once; an interview answers with its first question and button
             form = await self._open_form(trigger, respond)  # before anything slow
             if form is None:
                 return
@@ -630,6 +648,49 @@ class SlackAdapter:
         note = await self.core.practice.rate_button(
             me, f"{render.RATE_ACTION}{action.get('value', '')}")
         await self._ephemeral(channel, user, note)
+
+    async def _on_form_button(self, ack: Any, body: dict[str, Any]) -> None:
+        """"Answer the follow-up" or a mock interview's "Answer": open its form (the
+        trigger_id lives 3 s, so before anything else)."""
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        kind = str(action.get("action_id", ""))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        meta = json.dumps({"value": str(action.get("value", ""))[:100], "channel": channel})
+        title = "Follow-up answer" if kind == FOLLOW_UP_FORM else "Mock interview"
+        intro = reply("", "Your answer to the question above." if kind == INTERVIEW_FORM
+                      else "Your answer to the follow-up question.")
+        try:
+            await self.client.views_open(trigger_id=body.get("trigger_id", ""),
+                                         view=_answer_modal(kind, title, intro, meta))
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", slack_error(exc))
+            user = str((body.get("user") or {}).get("id", ""))
+            await self._ephemeral(channel or user, user, reply(
+                "I could not open the form in time", "Tap the button again" + (
+                    ", or type /quiz followup YOUR ANSWER." if kind == FOLLOW_UP_FORM else ".")))
+
+    async def _on_follow_up_submit(self, ack: Any, body: dict[str, Any],
+                                   view: dict[str, Any]) -> None:
+        await ack()
+        meta, text, team, user = _submission(body, view)
+        value = str(meta.get("value", ""))
+        replied = await self.core.commands.follow_ups.reply(
+            await self.actor(team, user), text,
+            follow_up_id=int(value) if value.isascii() and value.isdigit() else 0,
+            event_id=f"view:{view.get('id', '')}:{view.get('hash', '')}")
+        await self._ephemeral(str(meta.get("channel") or user), user, replied.message)
+
+    async def _on_interview_submit(self, ack: Any, body: dict[str, Any],
+                                   view: dict[str, Any]) -> None:
+        await ack()
+        meta, text, team, user = _submission(body, view)
+        ids = render.parse_id_action(f"{render.INTERVIEW_ACTION}{meta.get('value', '')}",
+                                     render.INTERVIEW_ACTION, 2)
+        me = await self.actor(team, user)
+        after = await self.core.commands.interviews.answer(
+            me, text, interview_id=ids[0] if ids else 0, step=ids[1] if ids else None)
+        await self._ephemeral(str(meta.get("channel") or user), user, after)
 
     async def _on_quiz_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()

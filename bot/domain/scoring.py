@@ -29,6 +29,7 @@ class Reason(StrEnum):
     LEAD_AWARD = "lead-award"
     CORRECTION = "correction"
     PRACTICE = "practice"
+    FOLLOW_UP = "follow-up"
 
 
 PARTICIPATION_POINTS = 1

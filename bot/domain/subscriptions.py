@@ -40,6 +40,8 @@ class Subscription:
     levels: tuple[str, ...] = ()
     blind: bool = False
     active: bool = True
+    #: how follow-ups of the daily question are asked: private | thread | off
+    follow_ups: str = "private"
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property

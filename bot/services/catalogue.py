@@ -65,6 +65,12 @@ CATALOGUE: tuple[Command, ...] = (
        "/quiz rate"),
     _c("quiz remind", "on|off", "a direct message each day reviews are due (off until you "
        "turn it on)", "/quiz remind", "/quiz remind"),
+    _c("quiz interview", "[topic]", "a private mock interview: three questions, each with "
+       "its follow-up, then what you covered and missed and the topics to review",
+       "/quiz interview", "/quiz interview"),
+    _c("followup", "YOUR ANSWER", "answer the follow-up question asked after your latest "
+       "daily or practice answer (a second answer replaces the first)", "/quiz followup",
+       "/quiz followup"),
     _c("topics", "", "the topics of the question bank", "/quiz topics", "/topics"),
     _c("leaderboard", "[week|month|all] [channel|workspace|practice|team NAME]",
        "standings, with your own rank", "/leaderboard", "/leaderboard"),
@@ -87,6 +93,9 @@ CATALOGUE: tuple[Command, ...] = (
              "ask only questions of these levels"),
     _channel("blind", "channel blind", "on|off",
              "answers stay private until the reveal (a button and form)"),
+    _channel("followups", "channel followups", "private|thread|off",
+             "how the follow-up question after an answer is asked: privately (the default), "
+             "in the question's thread, or not at all"),
     _channel("lead", "channel lead", "PERSON", "let a person run this channel's question"),
     _channel("unlead", "channel unlead", "PERSON", "take that back"),
     _channel("award", "award", "PERSON POINTS REASON",

@@ -11,7 +11,7 @@ import aiosqlite
 from fsrs import Card
 from rapidfuzz import fuzz
 
-from bot.adapters.base import Actor, Message, MessageKind, Section, reply
+from bot.adapters.base import Actor, Button, Message, MessageKind, Section, reply
 from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.parsing import InputError
@@ -20,6 +20,7 @@ from bot.domain.reviews import OVERRIDE_WORDS, override_rating
 from bot.domain.rounds import MAX_ANSWER_CHARS
 from bot.domain.scoring import Award, Board, Reason, coverage_points
 from bot.services import appeal_views, render
+from bot.services.follow_ups import FollowUpService
 from bot.services.judging import Judge, RubricJudge
 from bot.services.reminders import switch_reminder
 from bot.services.reviews import (
@@ -76,10 +77,12 @@ def unknown_topic(text: str, suggestions: list[str]) -> Message:
 class PracticeService:
     def __init__(self, db: Database, bank: QuestionBank, clock: Clock,
                  rng: random.Random | None = None, judge: Judge | None = None,
-                 totals_tz: str = "UTC") -> None:
+                 totals_tz: str = "UTC", follow_ups: FollowUpService | None = None) -> None:
         self.db, self.bank, self.clock, self.totals_tz = db, bank, clock, totals_tz
         self.rng = rng or random.Random()
         self.judge: Judge = judge or RubricJudge()
+        self.follow_ups = follow_ups or FollowUpService(db, bank, clock, judge=self.judge,
+                                                        totals_tz=totals_tz)
 
     async def start(self, actor: Actor, topic_text: str = "",
                     level: str | None = None) -> PracticeQuestion | Message:
@@ -116,7 +119,7 @@ class PracticeService:
                     return self._nothing_due(await next_review(conn, person.id))
             reviewing = question is not None
             if question is None:
-                picked = await self._pick(conn, person.id, topic, level)
+                picked = await self.pick(conn, person.id, topic, level)
                 if isinstance(picked, Message):
                     return picked
                 question = picked
@@ -128,7 +131,7 @@ class PracticeService:
             kind=MessageKind.QUESTION)
         return PracticeQuestion(attempt, question, message)
 
-    async def _pick(self, conn: aiosqlite.Connection, person_id: int, topic: str | None,
+    async def pick(self, conn: aiosqlite.Connection, person_id: int, topic: str | None,
                     level: str | None) -> Question | Message:
         if topic is None:
             history = await Practice(conn).graded_by_person(person_id) + [
@@ -239,6 +242,8 @@ class PracticeService:
                                                        at=now)
             await record_review(conn, person.id, question.id, result.coverage,
                                 source="practice", source_id=attempt_id, at=now)
+        # The interviewer's next question, asked privately with the result.
+        follow_up = await self.follow_ups.claim(actor, "practice", attempt_id, question)
         verdict = "\n".join([
             f"You covered {len(result.covered)} of {len(question.key_points)} key points: "
             f"+{points} practice point{'s' if points != 1 else ''}.",
@@ -249,9 +254,12 @@ class PracticeService:
                       Section("Question", question.prompt),
                       Section("Reference answer", question.answer),
                       Section("Key points", render.key_points_text(question)),
-                      *((Section("Follow-up to think about", question.follow_up),)
-                        if question.follow_up else ())),
+                      *((Section("Follow-up question", f"{question.follow_up}\nAnswer it "
+                                 "with the button or /followup YOUR ANSWER (within a day).")
+                         ,) if follow_up is not None else ())),
             footer=f"{render.RATE_HINT}\n{appeal_views.hint(question.id)}",
-            kind=MessageKind.REVEAL, buttons=(*render.rate_buttons("practice", attempt_id),
-                                              *appeal_views.buttons("practice", attempt_id,
-                                                                    question.id)))
+            kind=MessageKind.REVEAL,
+            buttons=(*render.rate_buttons("practice", attempt_id), *((Button(
+                f"{render.FOLLOW_UP_ACTION}{follow_up}", "Answer the follow-up"),)
+                if follow_up is not None else ()),
+                *appeal_views.buttons("practice", attempt_id, question.id)))

@@ -41,6 +41,36 @@ def parse_rate_action(action: str) -> tuple[Literal["daily", "practice"], int, s
     return cast(Literal["daily", "practice"], source), int(number), word
 
 
+FOLLOW_UP_ACTION = "followup:"
+INTERVIEW_ACTION = "interview:"
+
+
+def follow_up_question(q: Question, follow_up_id: int, *, thread: bool = False,
+                       user_id: str = "", name: str = "") -> Message:
+    """The follow-up asked after a daily answer: privately, with a button that opens a form
+    (and ``/followup`` for typing), or in the thread, naming the person."""
+    if thread:
+        return Message(f"Follow-up for {name}", (Section("", q.follow_up or ""),),
+                       "Your next reply in this thread answers it; it is shown under your "
+                       "answer at the reveal.", kind=MessageKind.NOTICE,
+                       mentions=(user_id,) if user_id else ())
+    return Message("Follow-up question", (Section("", q.follow_up or ""),),
+                   "Answer with the button or /followup YOUR ANSWER; it is shown under your "
+                   "answer at the reveal.", kind=MessageKind.REPLY,
+                   buttons=(Button(f"{FOLLOW_UP_ACTION}{follow_up_id}", "Answer the follow-up"),))
+
+
+def parse_id_action(action: str, prefix: str, parts: int = 1) -> tuple[int, ...] | None:
+    """The numbers of a ``PREFIX:N[:M]`` button action; None if it is not one."""
+    if not action.startswith(prefix):
+        return None
+    numbers = action.removeprefix(prefix).split(":")
+    if len(numbers) != parts or not all(n.isascii() and n.isdigit() and len(n) <= 12
+                                        for n in numbers):
+        return None
+    return tuple(int(n) for n in numbers)
+
+
 def local_time(moment: datetime, tz: str) -> str:
     local = moment.astimezone(ZoneInfo(tz))
     return local.strftime("%a %d %b %H:%M ") + (local.tzname() or tz)
@@ -81,6 +111,9 @@ class RevealLine:
     points: int
     grade: Grade
     answer: str = ""
+    #: their reply to the follow-up, and the judge's notes on it
+    follow_up: str = ""
+    follow_up_notes: str | None = None
 
 
 EVIDENCE_CHARS = 90
@@ -108,7 +141,12 @@ def result_line(i: int, r: RevealLine) -> str:
     total = len(g.covered) + len(g.missed)
     head = f"{i}. {r.name}: +{r.points} pt{'s' if r.points != 1 else ''}, covered " \
            f"{len(g.covered)}/{total}"
-    return "\n".join([head, *(f"   {line}" for line in feedback(g))])
+    lines = feedback(g)
+    if r.follow_up:
+        lines.append(f"follow-up: «{clip(defuse(r.follow_up), 280)}»")
+    if r.follow_up_notes:
+        lines.append(f"follow-up note: {clip(defuse(r.follow_up_notes), 280)}")
+    return "\n".join([head, *(f"   {line}" for line in lines)])
 
 
 def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequence[str], *,
@@ -117,6 +155,8 @@ def reveal(q: Question, rnd: Round, results: Sequence[RevealLine], late: Sequenc
     Long result lists are cut at ``limit`` with a pointer to ``/results`` for the rest."""
     sections = [Section("Question", q.prompt), Section("Reference answer", q.answer),
                 Section("Key points", key_points_text(q))]
+    if q.follow_up and any(r.follow_up for r in results):
+        sections.append(Section("Follow-up", q.follow_up))
     if results:
         shown = [result_line(i, r) for i, r in enumerate(results[:limit], 1)]
         if len(results) > limit:

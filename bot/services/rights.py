@@ -7,8 +7,8 @@ Powers, from the widest:
 - a **team's leads** (appointed by an admin with ``/team lead``) manage that team: its
   members, its report and its export, and the points of its members;
 - a **channel's leads** (given the channel by an admin with ``/channel lead``) run that
-  channel's daily question: its schedule, filters and blind mode, and review its appeals
-  and flags (see ``bot.services.appeals`` for why them);
+  channel's daily question: its schedule, filters, blind mode and follow-ups, and review
+  its appeals and flags (see ``bot.services.appeals`` for why them);
 - **everyone** plays: answers, practises, votes, reads boards, results and stats.
 
 Nobody changes their own points, and a lead who is not an admin may move one person's
@@ -47,6 +47,8 @@ MATRIX: dict[str, Power] = {
     "quiz review": Power.EVERYONE,
     "quiz rate": Power.EVERYONE,
     "quiz remind": Power.EVERYONE,
+    "quiz interview": Power.EVERYONE,
+    "followup": Power.EVERYONE,
     "leaderboard": Power.EVERYONE,
     "stats": Power.EVERYONE,
     "results": Power.EVERYONE,
@@ -73,6 +75,7 @@ MATRIX: dict[str, Power] = {
     "accept": Power.CHANNEL_LEAD,
     "reject": Power.CHANNEL_LEAD,
     "close": Power.CHANNEL_LEAD,
+    "channel followups": Power.CHANNEL_LEAD,
     "team create": Power.ADMIN,
     "team rename": Power.ADMIN,
     "team delete": Power.ADMIN,

@@ -89,8 +89,9 @@ class SubscriptionService:
     async def configure(self, actor: Actor, channel: ChannelRef, *,
                         topics: tuple[str, ...] | None = None,
                         levels: tuple[str, ...] | None = None,
-                        blind: bool | None = None) -> Subscription | Message:
-        """Change the channel's question filters or blind mode (its leads)."""
+                        blind: bool | None = None,
+                        follow_ups: str | None = None) -> Subscription | Message:
+        """Change the channel's question filters, blind mode or follow-ups (its leads)."""
         if refused := await self.rights.channel(actor, channel):
             return refused
         existing = await self.get(channel)
@@ -102,7 +103,11 @@ class SubscriptionService:
                           levels=existing.levels if levels is None else levels,
                           blind=existing.blind if blind is None else blind)
         async with self.db.transaction() as conn:
-            return await Subscriptions(conn).save(changed, self.clock.now())
+            saved = await Subscriptions(conn).save(changed, self.clock.now())
+            if follow_ups is not None and follow_ups != saved.follow_ups:
+                await Subscriptions(conn).set_follow_ups(saved.id, follow_ups)
+                saved = replace(saved, follow_ups=follow_ups)
+            return saved
 
 
     async def give(self, actor: Actor, channel: ChannelRef, person: Actor, *,
@@ -186,4 +191,6 @@ def describe(sub: Subscription, now: datetime, posted: set[date] | frozenset[dat
         + (f"\nTopics: {', '.join(sub.topics)}" if sub.topics else "")
         + (f"\nLevels: {', '.join(sub.levels)}" if sub.levels else "")
         + ("\nBlind mode: answers stay private until the reveal." if sub.blind else "")
+        + {"thread": "\nFollow-ups: asked in the question's thread.",
+           "off": "\nFollow-ups: off."}.get(sub.follow_ups, "")
         + ("" if sub.active else "\nStopped: /subscribe starts it again."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from bot.bank import QuestionBank
@@ -84,6 +85,10 @@ async def test_a_429_on_the_reveal_is_retried_and_posted_once(
         thread = await schedule_and_post(env, clock)
         await env.fake.say(thread, 21, GOOD)
         await env.fake.wait_for(lambda: len(env.fake.reactions) == 1)
+        with sqlite3.connect(settings.db) as conn:
+            (qid,) = conn.execute("SELECT question_id FROM rounds").fetchone()
+        if (question := env.core.bank.get(qid)) and question.follow_up:
+            await env.fake.wait_for(lambda: len(env.fake.dms) == 1)  # the follow-up's DM
         env.fake.fail("POST /channels/{id}/messages", 429, retry_after=0.05)
         clock.set(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
         await env.core.rounds.sweep()

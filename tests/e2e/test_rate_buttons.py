@@ -45,7 +45,9 @@ async def test_slack_rate_buttons_and_command(settings: Settings, clock: FixedCl
         assert "How well did you know it? /quiz rate knew|partly|didnt" in json.dumps(
             result["blocks"])
         buttons = next(b for b in result["blocks"] if b["type"] == "actions")["elements"]
-        assert [b["action_id"] for b in buttons] == ["rate_knew", "rate_partly", "rate_didnt"]
+        # the rate taps, then "Answer the follow-up" when the entry has one
+        assert [b["action_id"] for b in buttons] == ["rate_knew", "rate_partly", "rate_didnt"] \
+            + (["followup_answer"] if question.follow_up else [])
         attempt = buttons[0]["value"].split(":")[1]
         assert buttons[2]["value"] == f"practice:{attempt}:didnt"
         graded = ratings(settings.db)
@@ -95,7 +97,8 @@ async def test_discord_rate_buttons_and_topic(settings: Settings, clock: FixedCl
         result = fake.replies_to(submit)[-1]
         assert "/quiz rate knew|partly|didnt" in fake.text_of(result)
         taps = result["components"][0]["components"]
-        assert [t["label"] for t in taps] == ["I knew it", "Partly", "I didn't"]
+        assert [t["label"] for t in taps] == ["I knew it", "Partly", "I didn't"] + (
+            ["Answer the follow-up"] if question.follow_up else [])
         assert taps[2]["custom_id"].startswith("quizbot:rate:practice:")
         assert taps[2]["custom_id"].endswith(":didnt")
 

@@ -169,8 +169,8 @@ class FakeDiscord:
         return msg
 
     async def interact(self, itype: int, data: dict[str, Any], *, by: int = 21,
-                       channel_id: int = CHANNEL_ID,
-                       message: dict[str, Any] | None = None) -> dict[str, Any]:
+                       channel_id: int = CHANNEL_ID, message: dict[str, Any] | None = None,
+                       dm: bool = False) -> dict[str, Any]:
         iid = self.next_id()
         payload: dict[str, Any] = {
             "id": str(iid), "application_id": str(APP_ID), "type": itype, "data": data,
@@ -183,6 +183,11 @@ class FakeDiscord:
             "attachment_size_limit": self.upload_limit}
         if message is not None:
             payload["message"] = message
+        if dm:  # from a direct message: no server, the user rather than a member
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key)
+            payload.update(user=user(by), context=1, channel={
+                "id": str(channel_id), "type": 1, "recipients": [user(by)]})
         self.issued[str(iid)] = asyncio.get_running_loop().time()
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
@@ -433,8 +438,31 @@ class FakeDiscord:
         return ws
 
 
+def _check_components(rows: list[dict[str, Any]]) -> str:
+    """Why Discord would refuse these components (components/reference: at most 5 action
+    rows of at most 5 buttons; a custom_id 1-100 characters, unique in the message; a
+    button label at most 80), or ""."""
+    if len(rows) > 5:
+        return "components: at most 5 action rows"
+    seen: set[str] = set()
+    for row in rows:
+        items = row.get("components") or []
+        if row.get("type") == 1 and len(items) > 5:
+            return "components: at most 5 buttons in a row"
+        for item in items:
+            custom_id = item.get("custom_id")
+            if custom_id is not None and (not 0 < len(custom_id) <= 100 or custom_id in seen):
+                return "components.custom_id: 1 to 100 characters, unique"
+            seen.add(custom_id or "")
+            if len(item.get("label") or "") > 80:
+                return "components.label: at most 80"
+    return ""
+
+
 def _check_message(body: dict[str, Any]) -> str:
     """Why Discord would refuse this message (resources/message, embed limits), or ""."""
+    if problem := _check_components(body.get("components") or []):
+        return problem
     content = body.get("content") or ""
     embeds = body.get("embeds") or []
     if len(content) > 2000:

@@ -27,14 +27,17 @@ MAX_ARGS_CHARS = 200
 #: commands whose effect must happen once per request (votes, points, schedules, teams)
 CHANGES_STATE = frozenset({"vote", "subscribe", "unsubscribe", "post", "channel", "team",
                            "award", "correct", "appeal", "flag", "accept", "reject",
-                           "close"})
+                           "close", "followup"})
+#: commands whose argument is free text as long as an answer (a follow-up reply)
+LONG_ARGS = frozenset({"followup"})
 
 
 class Commands(PlayCommands, ChannelCommands, TeamCommands, AppealCommands):
     async def run(self, ctx: CommandContext, name: str, args: str = "") -> CommandResult:
         name = name.strip().lstrip("/").lower()
-        args = " ".join(args.split())
-        if len(args) > MAX_ARGS_CHARS:
+        long_text = name in LONG_ARGS
+        args = args.strip() if long_text else " ".join(args.split())
+        if len(args) > MAX_ARGS_CHARS and not long_text:
             return CommandResult(reply("That command is too long",
                                        f"Keep arguments under {MAX_ARGS_CHARS} characters."))
         handler = getattr(self, f"_cmd_{name}", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.adapters.base import Message, reply
+from bot.domain.follow_ups import FollowUpMode
 from bot.domain.parsing import (
     WEEKDAYS,
     InputError,
@@ -76,9 +77,16 @@ class ChannelCommands(CommandBase):
             person = await self._person(ctx, value)
             return CommandResult(await self.subscriptions.give(ctx.actor, ctx.channel, person,
                                                                to=what == "lead"))
-        if what not in ("topics", "levels", "blind") or not value:
-            raise InputError("Say what to set: topics, levels or blind (or lead PERSON).")
-        if what == "blind":
+        if what not in ("topics", "levels", "blind", "followups") or not value:
+            raise InputError("Say what to set: topics, levels, blind or followups (or lead "
+                             "PERSON).")
+        if what == "followups":
+            try:
+                mode = FollowUpMode.parse(value)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+            saved = await self.subscriptions.configure(ctx.actor, ctx.channel, follow_ups=mode)
+        elif what == "blind":
             if value.lower() not in ("on", "off"):
                 raise InputError("Blind mode is on or off.")
             saved = await self.subscriptions.configure(ctx.actor, ctx.channel,

@@ -17,6 +17,7 @@ from bot.domain.periods import Period
 from bot.domain.subscriptions import ChannelRef
 from bot.services.appeals import AppealService
 from bot.services.digest import DigestService
+from bot.services.interview import InterviewService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.practice import PracticeQuestion, PracticeService
 from bot.services.reports import ReportService
@@ -79,7 +80,8 @@ class CommandBase:
                  rounds: RoundService, teams: TeamService, reports: ReportService, *,
                  default_timezone: str = "UTC", default_window: timedelta = timedelta(hours=8),
                  requests: RequestLedger | None = None, appeals: AppealService,
-                 digests: DigestService | None = None) -> None:
+                 digests: DigestService | None = None,
+                 interviews: InterviewService | None = None) -> None:
         self.bank, self.clock = bank, clock
         self.practice, self.leaderboard, self.subscriptions = practice, leaderboard, subscriptions
         self.rounds, self.teams, self.reports = rounds, teams, reports
@@ -87,6 +89,9 @@ class CommandBase:
         self.requests = requests
         self.appeals = appeals
         self.digests = digests
+        self.follow_ups = practice.follow_ups
+        self.interviews = interviews or InterviewService(practice.db, bank, clock, practice,
+                                                         practice.follow_ups)
 
     async def _person(self, ctx: CommandContext, token: str) -> Actor:
         found = await ctx.resolve(token) if ctx.resolve else None

@@ -46,10 +46,18 @@ class PlayCommands(CommandBase):
                                      "topics", sections, "Practise one with /quiz <topic>."))
 
     async def _cmd_quiz(self, ctx: CommandContext, args: str) -> CommandResult:
+        word, _, rest = args.partition(" ")
+        if word.lower() == "interview":
+            return CommandResult(await self.interviews.start(ctx.actor, rest))
         started = await self.practice.start(ctx.actor, args)
         if isinstance(started, PracticeQuestion):
             return CommandResult(started.message, started)
         return CommandResult(started)
+
+    async def _cmd_followup(self, ctx: CommandContext, args: str) -> CommandResult:
+        """The typed reply to the latest open follow-up (the forms reply to one by id)."""
+        replied = await self.follow_ups.reply(ctx.actor, args)
+        return CommandResult(replied.message)
 
     async def _cmd_leaderboard(self, ctx: CommandContext, args: str) -> CommandResult:
         period, scope, team = Period.WEEK, Scope.CHANNEL, None

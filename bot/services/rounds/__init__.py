@@ -10,6 +10,7 @@ state: database, bank, platforms, clock, judge, the answer writer and its open-r
 
 - ``posting``: the daily post and a lead's "post now";
 - ``answers``: taking answers, the group-commit writer, stray replies;
+- ``follow_ups``: the follow-up asked once an answer is stored, and thread replies to it;
 - ``threads``: what adapters ask about rounds' threads;
 - ``reveal``: grading, paying and posting the reveal; full results;
 - ``votes``: peer votes and lead adjustments (``Refused``);

@@ -18,8 +18,9 @@ from typing import Any
 
 from bot.adapters.base import Actor, IncomingMessage, Message, PlatformError, reply
 from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome, Person, Round, RoundState
-from bot.domain.subscriptions import ChannelRef
-from bot.services.rounds.base import RoundsBase, log
+from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.services.rounds.base import log
+from bot.services.rounds.follow_ups import FollowUpsMixin
 from bot.storage.db import StorageError
 from bot.storage.repositories import Answers, Events, People, Rounds, Strays, Subscriptions
 
@@ -33,7 +34,7 @@ class AnswerResult:
     reply: Message | None = None   # shown privately to the person, if the platform can
 
 
-class AnswersMixin(RoundsBase):
+class AnswersMixin(FollowUpsMixin):
     async def record_answer(self, msg: IncomingMessage) -> AnswerResult:
         """Store a reply to a round's thread (or a private answer naming its round) as that
         person's answer, then acknowledge it."""
@@ -49,8 +50,13 @@ class AnswersMixin(RoundsBase):
                 f"Answers are limited to {MAX_ANSWER_CHARS:,} characters (yours has "
                 f"{len(text):,}). Trim it and send it again; nothing was recorded."))
         try:
+            replied = await self._reply_in_thread(msg)
+            if replied is not None:   # their reply to the follow-up asked in the thread
+                return AnswerResult(replied.outcome, None if replied.outcome is
+                                    AnswerOutcome.DUPLICATE else replied.message)
             outcome = await self._store_answer(msg, text)
         except StorageError as exc:
+            self._to_ask.pop(id(msg), None)   # its claim was rolled back with the answer
             log.error("could not store an answer: %s", exc)
             return AnswerResult(AnswerOutcome.FAILED, reply(
                 "I couldn't save that answer just now",
@@ -58,6 +64,8 @@ class AnswersMixin(RoundsBase):
         if isinstance(outcome, AnswerResult):
             return outcome
         await self._acknowledge(msg, outcome)
+        if outcome is AnswerOutcome.RECORDED:
+            await self._ask_follow_up(msg)
         if outcome is AnswerOutcome.LATE:
             return AnswerResult(outcome, reply(
                 "Answer kept, but late", "The deadline had passed, so it earns no points. "
@@ -183,6 +191,12 @@ class AnswersMixin(RoundsBase):
                 else:
                     await answers.insert(rnd.id, person.id, text, msg.message_id, True, now)
                     results[i] = AnswerOutcome.LATE
+            subs: dict[int, Subscription | None] = {}
+            for i in keep:   # each new answer claims its follow-up in the same commit
+                answered = rounds[i]
+                if results[i] is AnswerOutcome.RECORDED and answered is not None:
+                    await self._claim_follow_up(conn, items[i][0], answered,
+                                                person_of(i).id, now, subs)
         return results
 
     async def _refresh_states(self, conn: Any,

@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.adapters.base import ChatPlatform, IncomingMessage, PlatformError, Platforms, Sent
 from bot.bank import QuestionBank
 from bot.clock import Clock
 from bot.domain.rounds import AnswerOutcome, Round
 from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.services.follow_ups import FollowUpService
 from bot.services.judging import Judge, RubricJudge
 from bot.storage.db import Database
 from bot.storage.repositories import Subscriptions
@@ -35,15 +36,23 @@ log = logging.getLogger("bot.services.rounds")
 class RoundsBase:
     def __init__(self, db: Database, bank: QuestionBank, platforms: Platforms, clock: Clock,
                  *, seed: str = "quizbot", judge: Judge | None = None,
-                 totals_tz: str = "UTC") -> None:
+                 totals_tz: str = "UTC", follow_ups: FollowUpService | None = None) -> None:
         self.db, self.bank, self.platforms, self.clock, self.seed = (
             db, bank, platforms, clock, seed)
         self.totals_tz = totals_tz
         self.judge: Judge = judge or RubricJudge()
+        self.follow_ups = follow_ups or FollowUpService(db, bank, clock, judge=self.judge,
+                                                        totals_tz=totals_tz)
         self._pending: list[tuple[IncomingMessage, str,
                                   asyncio.Future[AnswerOutcome | AnswerResult]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._open_rounds: dict[tuple[object, ...], Round] = {}
+        #: whether a thread has follow-ups asked in it (thread mode), read once per thread:
+        #: every other thread's replies go straight to the answer writer
+        self._thread_follow_ups: dict[str, bool] = {}
+        self._thread_checks: dict[str, asyncio.Future[bool]] = {}
+        #: follow-ups claimed with answers being stored, by id() of the answer's message
+        self._to_ask: dict[int, Any] = {}
 
     def _running(self, sub: Subscription) -> bool:
         return self.platforms.get(sub.channel.platform) is not None

@@ -19,7 +19,7 @@ from bot.domain.subscriptions import ChannelRef
 from bot.services import render
 from bot.services.reviews import record_review
 from bot.services.rounds.base import RoundsBase, log
-from bot.storage.repositories import Answers, Rounds, Scores, Subscriptions
+from bot.storage.repositories import Answers, FollowUps, Rounds, Scores, Subscriptions
 
 
 class RevealMixin(RoundsBase):
@@ -111,8 +111,10 @@ class RevealMixin(RoundsBase):
         points: dict[int, int] = {}
         for row in await scores.for_round(round_id):
             points[row["person_id"]] = points.get(row["person_id"], 0) + row["points"]
+        follow_ups = await FollowUps(scores.conn).replies_for_round(round_id)
         lines = [render.RevealLine(a.person.display_name, points.get(a.person.id, 0),
-                                   graded[a.person.id], a.text)
+                                   graded[a.person.id], a.text,
+                                   *follow_ups.get(a.person.id, ("", None)))
                  for a in on_time if a.person.id in graded]
         return sorted(lines, key=lambda r: (-r.points, r.name.lower()))
 

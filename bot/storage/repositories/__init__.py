@@ -5,8 +5,8 @@ transactions begin and end (``async with db.transaction() as conn: Rounds(conn).
 
 Each aggregate has its own module (``people``, ``subscriptions``, ``rounds``, ``answers``
 with stray replies, ``events``, ``scores``, ``verdicts``, ``practice``, ``teams``, ``cards``
-of spaced repetition, ``appeals`` with flags, ``meta``); ``base`` holds the shared base
-class and row helpers. Import from here.
+of spaced repetition, ``appeals`` with flags, ``follow_ups``, ``interviews``, ``meta``);
+``base`` holds the shared base class and row helpers. Import from here.
 """
 
 from bot.storage.repositories.answers import Answers, Strays
@@ -14,6 +14,8 @@ from bot.storage.repositories.appeals import Appeals, Flags
 from bot.storage.repositories.base import _person, _Repo, feedback_json, stored_grade
 from bot.storage.repositories.cards import Cards
 from bot.storage.repositories.events import Events
+from bot.storage.repositories.follow_ups import FollowUps
+from bot.storage.repositories.interviews import Interviews
 from bot.storage.repositories.meta import Meta
 from bot.storage.repositories.people import People
 from bot.storage.repositories.practice import Practice
@@ -29,6 +31,8 @@ __all__ = [
     "Cards",
     "Events",
     "Flags",
+    "FollowUps",
+    "Interviews",
     "Meta",
     "People",
     "Practice",

@@ -20,7 +20,8 @@ def _subscription(row: sqlite3.Row) -> Subscription:
         days=tuple(d for d in row["days"].split(",") if d), timezone=row["timezone"],
         window=timedelta(minutes=row["window_minutes"]),
         topics=tuple(json.loads(row["topics"])), levels=tuple(json.loads(row["levels"])),
-        blind=bool(row["blind"]), active=bool(row["active"]))
+        blind=bool(row["blind"]), active=bool(row["active"]),
+        follow_ups=row["follow_ups"])
 
 
 class Subscriptions(_Repo):
@@ -60,6 +61,10 @@ class Subscriptions(_Repo):
         rows = await fetch_all(self.conn, "SELECT * FROM subscriptions WHERE active=1 ORDER BY id")
         subs = [_subscription(r) for r in rows]
         return [s for s in subs if platforms is None or s.channel.platform in platforms]
+
+    async def set_follow_ups(self, sub_id: int, mode: str) -> None:
+        await self.conn.execute("UPDATE subscriptions SET follow_ups=? WHERE id=?",
+                                (mode, sub_id))
 
     async def set_configured_by(self, sub_id: int, person_id: int) -> None:
         await self.conn.execute("UPDATE subscriptions SET configured_by=? WHERE id=?",
