@@ -41,9 +41,15 @@ def submission(view: dict[str, Any], user: str, text: str) -> dict[str, Any]:
         "state": {"values": {"text": {"value": {"type": "plain_text_input", "value": text}}}}}}
 
 
+def _replies(env: SlackEnv) -> list[dict[str, Any]]:
+    """The private replies, less the follow-up questions asked after each answer."""
+    return [c for c in env.fake.ok_calls("chat.postEphemeral")
+            if not str(c.get("text", "")).startswith("*Follow-up question*")]
+
+
 async def ephemeral(env: SlackEnv, count: int) -> str:
-    await env.fake.wait_for(lambda: len(env.fake.ok_calls("chat.postEphemeral")) >= count)
-    return str(env.fake.ok_calls("chat.postEphemeral")[count - 1]["text"])
+    await env.fake.wait_for(lambda: len(_replies(env)) >= count)
+    return str(_replies(env)[count - 1]["text"])
 
 
 async def command(env: SlackEnv, command: str, text: str, user: str) -> str:
