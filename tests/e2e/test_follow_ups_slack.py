@@ -180,6 +180,8 @@ def test_the_fake_refuses_the_views_slack_refuses() -> None:
     assert "private_metadata" in check_view({**good, "private_metadata": "x" * 3001})
     assert "max_length" in check_view({**good, "blocks": [
         {**text_input, "element": {**text_input["element"], "max_length": 4000}}]})
-    assert "needs a label" in check_view({**good, "blocks": [
+    assert "input label" in check_view({**good, "blocks": [
         {k: v for k, v in text_input.items() if k != "label"}]})
+    assert "needs an element" in check_view({**good, "blocks": [
+        {k: v for k, v in text_input.items() if k != "element"}]})
     assert "title" in check_view({**good, "title": {"type": "plain_text", "text": "x" * 25}})

@@ -447,6 +447,8 @@ def _check_input(block: dict[str, Any]) -> str:
     if "hint" in block and (not _plain(block["hint"]) or _text_len(block["hint"]) > 2000):
         return "input hint must be plain_text of at most 2000 characters"
     element = block.get("element") or {}
+    if not element.get("type"):
+        return "an input block needs an element"
     if element.get("type") != "plain_text_input":
         return ""
     if len(str(element.get("action_id") or "")) > 255:
