@@ -208,13 +208,13 @@ class FakeSlack:
         view = p.get("view")
         if isinstance(view, str):
             view = json.loads(view)
+        if method == "views.publish" and (refused := _refuse_home(p, view, self.users)):
+            return refused   # Slack checks the Home view's own fields before its blocks
         problem = check_blocks(blocks or [], 50) if blocks is not None else ""
         if view is not None and not problem:
             problem = check_view(view)
         if problem:
             return {"error": "invalid_blocks", "errors": [problem]}
-        if method == "views.publish":
-            return _refuse_home(p, view, self.users)
         if method == "files.completeUploadExternal":
             return self._refuse_completion(p)
         if method == "views.open":
