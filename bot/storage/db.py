@@ -22,6 +22,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.storage.connection import Connection, Row
+
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -229,7 +231,7 @@ class Database:
         return applied
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction (BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any error). SQLite's
         operational failures (locked past the busy timeout, disk full, read-only file)
         surface as StorageError with nothing of the unit kept."""
@@ -250,7 +252,7 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[Connection]:
         """Exclusive use of the connection for reads (no other unit of work interleaves)."""
         async with self.lock:
             yield self.conn
@@ -334,11 +336,11 @@ def _fsync_and_replace(part: Path, dest: Path) -> None:
         os.close(folder)
 
 
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+async def fetch_all(conn: Connection, sql: str, params: Any = ()) -> list[Row]:
     # execute_fetchall is one trip to aiosqlite's thread; execute + fetchall would be two.
     return list(await conn.execute_fetchall(sql, params))
 
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> sqlite3.Row | None:
+async def fetch_one(conn: Connection, sql: str, params: Any = ()) -> Row | None:
     rows = await conn.execute_fetchall(sql, params)
     return next(iter(rows), None)

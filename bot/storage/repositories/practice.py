@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
 from bot.domain.grading import Grade
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, to_db
 from bot.storage.repositories.base import _Repo, feedback_json
 
@@ -18,7 +18,7 @@ class Practice(_Repo):
             " VALUES (?,?,?,?)", (person_id, question_id, topic, to_db(now)))
         return int(cur.lastrowid or 0)
 
-    async def get(self, attempt_id: int) -> sqlite3.Row | None:
+    async def get(self, attempt_id: int) -> Row | None:
         return await fetch_one(self.conn, "SELECT * FROM practice_attempts WHERE id=?",
                                (attempt_id,))
 

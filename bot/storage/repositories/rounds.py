@@ -3,16 +3,16 @@ through reveal to archiving."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timedelta
 
 from bot.domain.rounds import Round, RoundState
 from bot.domain.subscriptions import ChannelRef
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _Repo
 
 
-def _round(row: sqlite3.Row) -> Round:
+def _round(row: Row) -> Round:
     return Round(
         id=row["id"], subscription_id=row["subscription_id"],
         local_date=date.fromisoformat(row["local_date"]), question_id=row["question_id"],

@@ -3,13 +3,11 @@ kept in step with it."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
-
-import aiosqlite
 
 from bot.domain.scoring import Award, Board, Standing
 from bot.domain.totals import offset_spans, period_keys, sub_scope, workspace_scope
+from bot.storage.connection import Connection, Row
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _Repo
 
@@ -18,7 +16,7 @@ class Scores(_Repo):
     """The ledger, and the leaderboard totals kept in step with it. Workspace-wide totals
     use ``totals_tz`` for their weeks and months; channel totals use the channel's zone."""
 
-    def __init__(self, conn: aiosqlite.Connection, totals_tz: str = "UTC") -> None:
+    def __init__(self, conn: Connection, totals_tz: str = "UTC") -> None:
         super().__init__(conn)
         self.totals_tz = totals_tz
 
@@ -142,7 +140,7 @@ class Scores(_Repo):
         assert above is not None
         return Standing(int(above[0]) + 1, person_id, mine[1], mine[0])
 
-    async def for_round(self, round_id: int) -> list[sqlite3.Row]:
+    async def for_round(self, round_id: int) -> list[Row]:
         return await fetch_all(self.conn, "SELECT * FROM score_events WHERE round_id=?"
                                " ORDER BY id", (round_id,))
 
@@ -180,7 +178,7 @@ class Scores(_Repo):
         return cur.rowcount == 1
 
     async def ledger(self, *, person_ids: list[int], start: datetime,
-                     end: datetime) -> list[sqlite3.Row]:
+                     end: datetime) -> list[Row]:
         """The rows behind a report, for CSV export."""
         if not person_ids:
             return []

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.rounds import Person
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, to_db
 from bot.storage.repositories.base import _person, _Repo
 
@@ -21,7 +22,7 @@ class TeamRow:
     group_id: str | None
 
 
-def _team(row: sqlite3.Row) -> TeamRow:
+def _team(row: Row) -> TeamRow:
     return TeamRow(row["id"], row["platform"], row["workspace"], row["name"], row["group_id"])
 
 
