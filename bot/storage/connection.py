@@ -20,9 +20,6 @@ class Cursor(Protocol):
     @property
     def rowcount(self) -> int: ...
 
-    @property
-    def lastrowid(self) -> int | None: ...
-
 
 class Connection(Protocol):
     async def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...

@@ -30,8 +30,8 @@ class Cards(_Repo):
                   source: str, source_id: int) -> bool:
         """Record a review; False (and nothing written) when this source reviewed it before."""
         cur = await self.conn.execute(
-            "INSERT OR IGNORE INTO review_logs (person_id, question_id, rating, reviewed_at,"
-            " source, source_id) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO review_logs (person_id, question_id, rating, reviewed_at,"
+            " source, source_id) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             (person_id, question_id, rating, to_db(at), source, source_id))
         return cur.rowcount == 1
 

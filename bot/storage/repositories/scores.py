@@ -48,7 +48,7 @@ class Scores(_Repo):
         await self.conn.executemany(
             "INSERT INTO score_totals (scope, board, period, person_id, points)"
             " VALUES (?,?,?,?,?) ON CONFLICT (scope, board, period, person_id)"
-            " DO UPDATE SET points = points + excluded.points",
+            " DO UPDATE SET points = score_totals.points + excluded.points",
             [(scope, board, key, person_id, points)
              for scope, tz in targets for key in period_keys(at, tz)])
 
@@ -66,7 +66,7 @@ class Scores(_Repo):
         zones = {self.totals_tz} | {r[0] for r in await fetch_all(
             self.conn, "SELECT DISTINCT timezone FROM subscriptions")}
         await self.conn.execute("DROP TABLE IF EXISTS temp.tz_spans")
-        await self.conn.execute("CREATE TEMP TABLE tz_spans (tz TEXT, start TEXT, end TEXT,"
+        await self.conn.execute("CREATE TEMP TABLE tz_spans (tz TEXT, start TEXT, stop TEXT,"
                                 " offset_s INTEGER)")
         first, last = from_db(span[0]), from_db(span[1])
         await self.conn.executemany("INSERT INTO temp.tz_spans VALUES (?,?,?,?)",
@@ -74,7 +74,7 @@ class Scores(_Repo):
                                                                                  last)])
         local = "datetime(substr(e.created_at, 1, 19), o.offset_s || ' seconds')"
         spans = "JOIN temp.tz_spans o ON o.tz = {tz} AND e.created_at >= o.start" \
-                " AND e.created_at < o.end"
+                " AND e.created_at < o.stop"
         await self.conn.execute(f"""
             INSERT INTO score_totals (scope, board, period, person_id, points)
             SELECT scope, board, CASE k.kind WHEN 'all' THEN 'all'
