@@ -102,7 +102,7 @@ class Core:
 
 async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None = None) -> Core:
     bank = bank if bank is not None else load_bank(settings.questions_dir)
-    db = await Database.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
+    db = await Database.open(settings.database(), busy_timeout_ms=settings.db_busy_timeout_ms)
     platforms = Platforms()
     judge = make_judge(settings, StoredVerdicts(db, clock))
     health = None

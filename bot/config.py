@@ -24,6 +24,9 @@ class Settings(BaseSettings):
                                       env_file_encoding="utf-8", extra="ignore")
 
     db: Path = Field(Path("data/quizbot.db"), description="SQLite database file")
+    database_url: SecretStr | None = Field(
+        None, description="postgresql://USER:PASSWORD@HOST/NAME selects PostgreSQL; "
+        "sqlite:///PATH (or unset: the db setting) a SQLite file")
     platform: PlatformChoice = "auto"
     questions_dir: Path = DEFAULT_DIR
     timezone: str = Field("UTC", description="default time zone for new subscriptions")
@@ -126,6 +129,10 @@ class Settings(BaseSettings):
         except InputError as exc:
             raise ValueError(str(exc)) from None
         return v
+
+    def database(self) -> str:
+        """What ``Database.open`` is given: the URL when set, else the SQLite file."""
+        return self.database_url.get_secret_value() if self.database_url else str(self.db)
 
     def platforms(self, choice: PlatformChoice | None = None) -> list[str]:
         """Which adapters to run: explicit choice, or whatever tokens are configured."""

@@ -28,3 +28,9 @@ class Connection(Protocol):
                                parameters: Sequence[Any] = ..., /) -> Iterable[Row]: ...
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
+
+
+def dialect_of(conn: Connection) -> str:
+    """"sqlite" or "postgresql": for the few statements that differ between engines.
+    aiosqlite's connection has no ``dialect``; PostgreSQL's wrapper says so."""
+    return str(getattr(conn, "dialect", "sqlite"))

@@ -1,7 +1,7 @@
 """The database: what every engine's connection offers the services, and which one to open.
 
-``Database.open`` takes a file path or ``sqlite:///PATH`` (SQLite, ``bot.storage.sqlite``).
-One
+``Database.open`` takes a file path or ``sqlite:///PATH`` (SQLite, ``bot.storage.sqlite``)
+or a ``postgresql://`` URL (PostgreSQL, ``bot.storage.postgres``). Either way one
 connection serves the process and statements of two coroutines must not interleave inside
 one transaction, so every unit of work holds ``Database.lock`` for its whole duration
 (``async with db.transaction()`` or ``async with db.reading()``).
@@ -28,6 +28,11 @@ BUSY_TIMEOUT_MS = 5000
 class StorageError(RuntimeError):
     """The database could not do a unit of work (locked too long, disk full, read-only).
     Nothing of the unit was kept; the caller tells the person and does not acknowledge."""
+
+
+class UnreachableDatabaseError(RuntimeError):
+    """The database server could not be reached or refused the login. One line, naming
+    the database without its password."""
 
 
 class SchemaTooNewError(RuntimeError):
@@ -79,6 +84,13 @@ def from_db(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    return str(target).startswith(POSTGRES_SCHEMES)
+
+
 def sqlite_path(target: str | Path) -> str:
     """The file a SQLite target names: a path as given, or ``sqlite:///PATH`` as
     SQLAlchemy spells it (``sqlite:///data/q.db`` relative, ``sqlite:////srv/q.db``
@@ -102,6 +114,11 @@ class Database:
     @classmethod
     async def open(cls, target: str | Path, *, migrate: bool = True,
                    busy_timeout_ms: int = BUSY_TIMEOUT_MS, read_only: bool = False) -> Database:
+        if is_postgres_url(target):
+            from bot.storage.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(str(target), migrate=migrate,
+                                                  read_only=read_only)
         from bot.storage.sqlite import SqliteDatabase
 
         return await SqliteDatabase.connect(sqlite_path(target), migrate=migrate,
