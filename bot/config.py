@@ -38,6 +38,9 @@ class Settings(BaseSettings):
                                     description="how long a write waits for a lock")
     sweep_seconds: float = Field(60.0, gt=0, le=3600,
                                  description="how often the sweeper catches up")
+    leader_poll_seconds: float = Field(
+        10.0, gt=0, le=3600, description="PostgreSQL with several replicas: how often a "
+        "standby asks to lead, so it takes over this long after the leader dies")
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per record; json: one JSON object per "
         "line (time, level, logger, message, exception), for log collectors")

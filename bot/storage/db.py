@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from bot.storage import schema
 from bot.storage.connection import Connection, Row
+from bot.storage.leadership import Leadership, SoleLeadership
 from bot.storage.schema import latest_version, migrations
 
 __all__ = ["latest_version", "migrations"]  # re-exported: callers read them from here
@@ -164,6 +165,11 @@ class Database:
         """A consistent copy in ``dest``, safe while the bot runs (BackupRefusedError,
         nothing written, when ``dest`` or the database is unfit)."""
         raise NotImplementedError
+
+    def leadership(self) -> Leadership:
+        """How this process learns whether it runs the schedules (one process per SQLite
+        file: it always does)."""
+        return SoleLeadership()
 
     async def columns(self, table: str) -> list[str]:
         """The table's column names, in order (``quizbot db copy`` moves them all)."""

@@ -33,6 +33,7 @@ from bot.storage.db import (
     UnreachableDatabaseError,
     to_db,
 )
+from bot.storage.leadership import AdvisoryLeadership
 
 # Any fixed number: migrations of two processes starting at once take turns.
 MIGRATION_LOCK = 0x71756962  # "quib"
@@ -290,6 +291,10 @@ class PostgresDatabase(Database):
                 " table_schema = current_schema() AND table_name = $1 ORDER BY"
                 " ordinal_position", table)
         return [(str(r[0]), str(r[1])) for r in rows]
+
+    def leadership(self) -> AdvisoryLeadership:
+        """Replicas share the database: the one holding the advisory lock leads."""
+        return AdvisoryLeadership(self.url)
 
     async def reset_ids(self, table: str) -> None:
         """After rows were copied in with their ids: new rows continue after the largest."""
