@@ -4,6 +4,10 @@ and when it dies a standby takes over at its next look, catching up on what fell
 
 from __future__ import annotations
 
+import select
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -74,3 +78,51 @@ async def test_one_leads_and_a_standby_takes_over_when_it_dies(
     await b.close()
     c, _ = await replica()                         # a clean stop hands over too
     assert c.scheduler.running
+
+
+REPLICA = """
+import asyncio, sys
+from bot.storage.leadership import AdvisoryLeadership
+
+async def main():
+    lead, said = AdvisoryLeadership(sys.argv[1]), None
+    while True:
+        now = "leading" if await lead.hold() else "standby"
+        if now != said:
+            print(now, flush=True)
+            said = now
+        await asyncio.sleep(0.05)   # the poll interval of this test's replicas
+
+asyncio.run(main())
+"""
+
+
+def _next_line(proc: subprocess.Popen[str], within: float = 30.0) -> str:
+    """The process's next line of output (a failure if none comes within ``within``)."""
+    ready, _, _ = select.select([proc.stdout], [], [], within)
+    assert ready, "the replica said nothing"
+    assert proc.stdout is not None
+    return proc.stdout.readline().strip()
+
+
+def test_two_processes_one_killed_the_other_takes_over(pg_shared: str) -> None:
+    root = str(Path(__file__).resolve().parents[2])
+
+    def spawn() -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-c", REPLICA, pg_shared], cwd=root,
+                                stdout=subprocess.PIPE, text=True)
+
+    first = spawn()
+    second = None
+    try:
+        assert _next_line(first) == "leading"
+        second = spawn()
+        assert _next_line(second) == "standby"
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        assert _next_line(second) == "leading"
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
