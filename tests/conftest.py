@@ -106,7 +106,8 @@ def pg() -> Iterator[pg_server.PgServer]:
     found = pg_server.find_bin()
     if found is None:
         if pg_server.required():
-            pytest.fail(pg_server.ENABLE + "(required here: CI or QUIZBOT_REQUIRE_POSTGRES)")
+            pytest.fail(f"PostgreSQL tests cannot run, and CI (or QUIZBOT_REQUIRE_POSTGRES) "
+                        f"requires them: {pg_server.MISSING}")
         _pg_skipped = True
         pytest.skip(pg_server.ENABLE)
     server = pg_server.PgServer(found).start()

@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ENABLE = ("PostgreSQL tests skipped: PostgreSQL's server is not installed "
-          "(apt-get install postgresql, or set QUIZBOT_PG_BIN to its bin folder) ")
+MISSING = ("PostgreSQL's server is not installed (apt-get install postgresql, or set "
+           "QUIZBOT_PG_BIN to its bin folder)")
+ENABLE = f"PostgreSQL tests skipped: {MISSING}"
 
 
 def required() -> bool:
@@ -29,7 +30,10 @@ def required() -> bool:
 
 def find_bin() -> Path | None:
     given = os.environ.get("QUIZBOT_PG_BIN")
-    candidates = [Path(given)] if given else []
+    if given:   # that folder only (an empty one runs the suite as if none were installed)
+        found = Path(given)
+        return found if (found / "initdb").exists() and (found / "postgres").exists() else None
+    candidates: list[Path] = []
     debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
                     key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
     candidates += reversed(debian)
@@ -51,8 +55,8 @@ def _run_as() -> tuple[int, int] | None:
 
 
 class PgServer:
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin = bin_dir
+    def __init__(self, bin_dir: Path, *, durable: bool = False) -> None:
+        self.bin, self.durable = bin_dir, durable
         self.root = Path(tempfile.mkdtemp(prefix="qbpg-"))
         self.socket_dir = self.root
         self.proc: subprocess.Popen[bytes] | None = None
@@ -72,8 +76,9 @@ class PgServer:
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 (the server keeps it)
         self.proc = subprocess.Popen(
             [str(self.bin / "postgres"), "-D", str(data), "-k", str(self.socket_dir),
-             "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
-             "-c", "full_page_writes=off", "-c", "max_connections=200"],
+             "-c", "listen_addresses=", "-c", "max_connections=200",
+             *([] if self.durable else ["-c", "fsync=off", "-c", "synchronous_commit=off",
+                                        "-c", "full_page_writes=off"])],
             stdout=log, stderr=subprocess.STDOUT, **self._kw())
         deadline = time.monotonic() + 60
         while not (self.socket_dir / ".s.PGSQL.5432").exists():
