@@ -94,6 +94,9 @@ async def copy_database(source: Database, target: Database, *,
     for table in order:
         if reset is not None and "id" in plan[table][0]:
             await reset(table)
+    analyze = getattr(target, "analyze", None)
+    if analyze is not None:
+        await analyze()
     return await _verify(source, target, order)
 
 

@@ -296,6 +296,12 @@ class PostgresDatabase(Database):
         """Replicas share the database: the one holding the advisory lock leads."""
         return AdvisoryLeadership(self.url)
 
+    async def analyze(self) -> None:
+        """Fresh planner statistics after a bulk load (as after pg_restore): without them
+        the first queries on a copied ledger pick scans instead of the indexes."""
+        async with self.lock:
+            await (await self._live()).raw.execute("ANALYZE")
+
     async def reset_ids(self, table: str) -> None:
         """After rows were copied in with their ids: new rows continue after the largest."""
         async with self.lock:
