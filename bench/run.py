@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.data import populate  # noqa: E402
+from bench.engines import postgres_side  # noqa: E402
 from bot.adapters.base import Actor, IncomingMessage, Message, Sent  # noqa: E402
 from bot.app import Core, build, tune_garbage_collection  # noqa: E402
 from bot.bank import load_bank  # noqa: E402
@@ -87,8 +88,11 @@ class BenchPlatform:
         self.acked[message.message_id] = time.perf_counter()
 
 
-async def _core(db: Path, platform_: BenchPlatform, clock: FixedClock) -> Core:
-    settings = Settings(db=db, questions_dir=ROOT / "questions", _env_file=None)  # type: ignore[call-arg]
+async def _core(db: Path | str, platform_: BenchPlatform, clock: FixedClock) -> Core:
+    """A bot on a SQLite file, or on the PostgreSQL database a URL names."""
+    url = db if isinstance(db, str) else None
+    settings = Settings(db=Path(db) if url is None else Path("unused.db"),  # type: ignore[call-arg]
+                        database_url=url, questions_dir=ROOT / "questions", _env_file=None)
     core = await build(settings, clock=clock)
     core.platforms.register(platform_)
     return core
@@ -111,9 +115,9 @@ def _answer(i: int, thread: str) -> IncomingMessage:
                            f"msg{i}", thread_id=thread, event_id=f"ev{i}")
 
 
-async def bench_ingest(tmp: Path, n: int = 3000) -> dict[str, Any]:
+async def bench_ingest(tmp: Path, n: int = 3000, url: str | None = None) -> dict[str, Any]:
     clock = FixedClock(NOON)
-    core = await _core(tmp / "ingest.db", BenchPlatform(), clock)
+    core = await _core(url or tmp / "ingest.db", BenchPlatform(), clock)
     try:
         thread = await _open_round(core, clock)
         start = time.perf_counter()
@@ -122,6 +126,8 @@ async def bench_ingest(tmp: Path, n: int = 3000) -> dict[str, Any]:
         per_s = n / (time.perf_counter() - start)
     finally:
         await core.close()
+    if url is not None:
+        return {"per_s": round(per_s), "answers": n}
     conn = await aiosqlite.connect(tmp / "raw.db", isolation_level=None)
     await conn.execute("PRAGMA journal_mode = WAL")
     await conn.execute("PRAGMA synchronous = FULL")  # as durable as quizbot's commits
@@ -137,7 +143,7 @@ async def bench_ingest(tmp: Path, n: int = 3000) -> dict[str, Any]:
             "answers": n}
 
 
-async def bench_leaderboard(db: Path, runs: int = 30) -> dict[str, Any]:
+async def bench_leaderboard(db: Path | str, runs: int = 30) -> dict[str, Any]:
     core = await _core(db, BenchPlatform(), FixedClock(NOON))
     timings: dict[str, list[float]] = {}
     try:
@@ -231,10 +237,10 @@ async def bench_fanout(tmp: Path, channels: int = 1000, rate: float = 200.0) -> 
             "ratio_to_bound": round(elapsed / bound, 3)}
 
 
-async def bench_ack(tmp: Path, burst: int = 1000) -> dict[str, Any]:
+async def bench_ack(tmp: Path, burst: int = 1000, url: str | None = None) -> dict[str, Any]:
     clock = FixedClock(NOON)
     platform_ = BenchPlatform()
-    core = await _core(tmp / "ack.db", platform_, clock)
+    core = await _core(url or tmp / "ack.db", platform_, clock)
     try:
         thread = await _open_round(core, clock)
         received: dict[str, float] = {}
@@ -305,6 +311,9 @@ async def main() -> dict[str, Any]:
             "ack": await bench_ack(tmp),
             "startup": {**bench_startup(big), "score_rows": 1_000_000},
         }
+        results["postgresql"] = await postgres_side(
+            results, big, lambda url: bench_ingest(tmp, url=url),
+            lambda url: bench_ack(tmp, url=url), bench_leaderboard)
     results["targets"] = check(results)
     results["machine"] = {"cores": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform()}

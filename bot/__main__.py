@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot import __version__
 from bot.bank import BankError, json_schema, load_bank, raw_texts
@@ -23,10 +23,15 @@ from bot.storage.db import (
     BackupRefusedError,
     Database,
     SchemaTooNewError,
+    UnreachableDatabaseError,
     UnusableDatabaseError,
+    is_postgres_url,
     latest_version,
+    sqlite_path,
     unusable,
 )
+
+DB_HELP = "SQLite database file or sqlite:///PATH, or a postgresql:// URL"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--platform", choices=["auto", "console", "discord", "slack", "all"],
                      default=None, help="which adapter(s) to run (default: from settings; "
                      "auto picks by configured tokens, console on a terminal when none)")
-    run.add_argument("--db", type=Path, help="SQLite database file (default: ./data/quizbot.db)")
+    run.add_argument("--db", help="SQLite database file (default: ./data/quizbot.db), or a "
+                     "postgresql:// URL")
     run.add_argument("--as", dest="user", metavar="NAME",
                      help="console only: the person typing (default: your login name)")
 
@@ -96,19 +102,29 @@ def _parser() -> argparse.ArgumentParser:
     m = ds.add_parser("migrate", help="apply pending migrations",
                       description="Apply pending schema migrations (each in its own "
                       "transaction). Refuses a database from a newer quizbot.")
-    m.add_argument("--db", type=Path)
+    m.add_argument("--db", help=DB_HELP)
     b = ds.add_parser("backup", help="copy the database safely, even while the bot runs",
                       description="Copy the database with SQLite's online backup API, "
                       "after checking it (PRAGMA quick_check), to a temporary file beside "
-                      "DEST that is then renamed into place.")
+                      "DEST that is then renamed into place. PostgreSQL: delegates to "
+                      "pg_dump --format=custom (restore with pg_restore).")
     b.add_argument("dest", type=Path, help="the copy's file; refused if it exists (unless "
                    "--force), is the database itself, or its folder does not exist")
-    b.add_argument("--db", type=Path)
+    b.add_argument("--db", help=DB_HELP)
     b.add_argument("--force", action="store_true", help="replace DEST if it exists")
     ck = ds.add_parser("check", help="check the database file for damage",
                        description="Run SQLite's PRAGMA integrity_check on the database, "
                        "read-only. Exit 0 when it is sound, 1 naming the problems.")
-    ck.add_argument("--db", type=Path)
+    ck.add_argument("--db", help=DB_HELP)
+    cp = ds.add_parser("copy", help="copy every row to another database (SQLite to PostgreSQL)",
+                       description="Copy every row of one database into another, in one "
+                       "transaction, then compare row counts and point totals. Refuses a "
+                       "target that holds data unless --replace.")
+    cp.add_argument("--from", dest="source", required=True, help="sqlite:///PATH, a path, "
+                    "or a postgresql:// URL")
+    cp.add_argument("--to", dest="target", required=True, help="the same kinds")
+    cp.add_argument("--replace", action="store_true",
+                    help="delete what the target holds first")
     dc = sub.add_parser("discord", help="Discord helpers",
                         description="Discord helpers.")
     dcs = dc.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -139,14 +155,18 @@ def _cmd_discord(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings(db: Path | None = None) -> Settings:
+def _settings(db: str | None = None) -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}"
                              for e in exc.errors())
         raise SystemExit(f"quizbot: bad setting: {problems}") from None
-    return settings.model_copy(update={"db": db}) if db else settings
+    if not db:
+        return settings
+    if is_postgres_url(db) or db.startswith("sqlite:"):
+        return settings.model_copy(update={"database_url": SecretStr(db)})
+    return settings.model_copy(update={"db": Path(db), "database_url": None})
 
 
 def _cmd_questions(args: argparse.Namespace) -> int:
@@ -196,34 +216,63 @@ def _cmd_questions(args: argparse.Namespace) -> int:
 
 
 async def _cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    path = settings.db
-    if not path.is_file():  # these commands read a database; only `quizbot run` makes one
+    if args.action == "copy":
+        return await _db_copy(args)
+    target = settings.database()
+    path = Path(sqlite_path(target))
+    if not is_postgres_url(target) and not await asyncio.to_thread(path.is_file):
+        # these commands read a database; only `quizbot run` makes one
         print(f"quizbot: no database file at {path}; give --db the file `quizbot run` uses "
               "(it creates one on its first start)", file=sys.stderr)
         return 1
     if args.action == "check":
-        return await _db_check(path)
-    db = await Database.open(path, migrate=False)
+        return await _db_check(target)
+    db = await Database.open(target, migrate=False)
     try:
         problems = await db.check_integrity(quick=True)
         if problems:
-            raise UnusableDatabaseError(str(path), problems[0], damaged=True)
+            raise UnusableDatabaseError(db.path, problems[0], damaged=True)
         if args.action == "migrate":
             applied = await db.migrate()
-            print(f"{path}: schema version {latest_version()}"
+            print(f"{db.path}: schema version {latest_version(db.dialect)}"
                   + (f" (applied {', '.join(map(str, applied))})" if applied else
                      " (up to date)"))
         else:
             await db.migrate()
             await db.backup(args.dest, force=args.force)
-            print(f"backed up {path} to {args.dest}")
+            how = " with pg_dump" if db.dialect == "postgresql" else ""
+            print(f"backed up {db.path} to {args.dest}{how}")
     finally:
         await db.close()
     return 0
 
 
-async def _db_check(path: Path) -> int:
-    """PRAGMA integrity_check, read-only: the report on stdout, exit 1 when damaged."""
+async def _db_copy(args: argparse.Namespace) -> int:
+    from bot.storage.copy import CopyMismatchError, CopyRefusedError, copy_database
+
+    source = await Database.open(args.source, migrate=False, read_only=True)
+    try:
+        target = await Database.open(args.target)
+        try:
+            report = await copy_database(source, target, replace=args.replace)
+        except (CopyRefusedError, CopyMismatchError) as exc:
+            print(f"quizbot: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    print(f"copied {source.path} to {target.path}; both hold:")
+    print("\n".join(report.lines()))
+    return 0
+
+
+async def _db_check(path: str) -> int:
+    """The engine's integrity check, read-only: the report on stdout, exit 1 when damaged
+    (SQLite: PRAGMA integrity_check; PostgreSQL: every table read through)."""
+    from bot.storage.postgres import redact
+
+    shown = redact(path)
     try:
         db = await Database.open(path, migrate=False, read_only=True)
     except UnusableDatabaseError as exc:
@@ -236,12 +285,12 @@ async def _db_check(path: Path) -> int:
         finally:
             await db.close()
     if not problems:
-        print(f"{path}: ok")
+        print(f"{shown}: ok")
         return 0
-    print(f"{path}: {len(problems)} problem(s):")
+    print(f"{shown}: {len(problems)} problem(s):")
     for problem in problems:
         print(f"  {problem}")
-    print(f"quizbot: the database {path} is damaged; restore it from a backup",
+    print(f"quizbot: the database {shown} is damaged; restore it from a backup",
           file=sys.stderr)
     return 1
 
@@ -342,7 +391,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return asyncio.run(_cmd_grading(args))
     if args.command == "discord":
         return _cmd_discord(args)
-    settings = _settings(args.db)
+    settings = _settings(getattr(args, "db", None))
     try:
         if args.command == "db":
             return asyncio.run(_cmd_db(args, settings))
@@ -354,7 +403,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return 2
         from bot.app import run
         return asyncio.run(run(settings, platforms, user=args.user))
-    except (SchemaTooNewError, UnusableDatabaseError, BackupRefusedError) as exc:
+    except (SchemaTooNewError, UnusableDatabaseError, BackupRefusedError,
+            UnreachableDatabaseError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # found past opening, e.g. a damaged page read at start-up

@@ -24,6 +24,7 @@ from bot.clock import Clock, FileClock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.domain.parsing import WEEKDAYS, parse_duration, parse_time_of_day
 from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.leading import Follower
 from bot.scheduling import Scheduler
 from bot.services.appeals import AppealService
 from bot.services.commands import Commands
@@ -78,6 +79,8 @@ class Core:
     #: the leads' weekly digest and the daily review reminders (run by each sweep)
     digests: DigestService | None = None
     reminders: ReminderService | None = None
+    #: starts the schedules on the replica that leads (see bot.leading)
+    follower: Follower | None = None
 
     @property
     def default_post_time(self) -> time:
@@ -88,13 +91,18 @@ class Core:
         return parse_duration(self.settings.window)
 
     async def start(self) -> None:
-        """Catch up on whatever fell due while the bot was down, then start the schedules."""
-        await self.scheduler.sweep()
-        self.scheduler.start(await self.subscriptions.active(self.platforms.names()))
+        """Catch up on whatever fell due while the bot was down, then start the schedules:
+        on the replica that leads; the others stand by to take over (bot.leading)."""
+        self.follower = Follower(self.db.leadership(), self.scheduler,
+                                 lambda: self.subscriptions.active(self.platforms.names()),
+                                 self.settings.leader_poll_seconds)
+        await self.follower.start(standby=self.db.dialect != "sqlite")
 
     async def close(self) -> None:
         if self.health is not None:
             await self.health.close()
+        if self.follower is not None:
+            await self.follower.close()
         await self.scheduler.shutdown()
         await self.db.close()
 
@@ -111,7 +119,7 @@ class Core:
 
 async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None = None) -> Core:
     bank = bank if bank is not None else load_bank(settings.questions_dir)
-    db = await Database.open(settings.db, busy_timeout_ms=settings.db_busy_timeout_ms)
+    db = await Database.open(settings.database(), busy_timeout_ms=settings.db_busy_timeout_ms)
     platforms = Platforms()
     judge = make_judge(settings, StoredVerdicts(db, clock))
     health = None

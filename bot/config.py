@@ -24,6 +24,9 @@ class Settings(BaseSettings):
                                       env_file_encoding="utf-8", extra="ignore")
 
     db: Path = Field(Path("data/quizbot.db"), description="SQLite database file")
+    database_url: SecretStr | None = Field(
+        None, description="postgresql://USER:PASSWORD@HOST/NAME selects PostgreSQL; "
+        "sqlite:///PATH (or unset: the db setting) a SQLite file")
     platform: PlatformChoice = "auto"
     questions_dir: Path = DEFAULT_DIR
     timezone: str = Field("UTC", description="default time zone for new subscriptions")
@@ -35,6 +38,9 @@ class Settings(BaseSettings):
                                     description="how long a write waits for a lock")
     sweep_seconds: float = Field(60.0, gt=0, le=3600,
                                  description="how often the sweeper catches up")
+    leader_poll_seconds: float = Field(
+        10.0, gt=0, le=3600, description="PostgreSQL with several replicas: how often a "
+        "standby asks to lead, so it takes over this long after the leader dies")
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per record; json: one JSON object per "
         "line (time, level, logger, message, exception), for log collectors")
@@ -126,6 +132,10 @@ class Settings(BaseSettings):
         except InputError as exc:
             raise ValueError(str(exc)) from None
         return v
+
+    def database(self) -> str:
+        """What ``Database.open`` is given: the URL when set, else the SQLite file."""
+        return self.database_url.get_secret_value() if self.database_url else str(self.db)
 
     def platforms(self, choice: PlatformChoice | None = None) -> list[str]:
         """Which adapters to run: explicit choice, or whatever tokens are configured."""

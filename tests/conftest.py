@@ -15,6 +15,7 @@ from bot.app import Core, build
 from bot.bank import QuestionBank, load_bank
 from bot.clock import FixedClock
 from bot.config import Settings
+from tests import pg_server
 from tests.fakes.memory import MemoryPlatform
 
 SAMPLE_BANK = Path(__file__).parent / "data" / "bank"
@@ -76,10 +77,84 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
 
 
+#: suites whose tests run once per storage engine; the adapters' end-to-end tests, the
+#: fuzzers and the crash harness talk to SQLite only (storage is behind the same services)
+BOTH_BACKENDS = ("unit", "integration")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself (files, PRAGMAs)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that asks for ``database_url`` (``settings`` and ``core`` do) runs on
+    SQLite, and in tests/unit and tests/integration on PostgreSQL too."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    suite = Path(str(metafunc.definition.path)).relative_to(Path(__file__).parent).parts[0]
+    dual = suite in BOTH_BACKENDS and metafunc.definition.get_closest_marker("sqlite_only") is None
+    metafunc.parametrize("backend", ["sqlite", "postgresql"] if dual else ["sqlite"])
+
+
+_pg_skipped = False
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[pg_server.PgServer]:
+    """The session's throwaway PostgreSQL server, started at the first test that needs it."""
+    global _pg_skipped
+    found = pg_server.find_bin()
+    if found is None:
+        if pg_server.required():
+            pytest.fail(f"PostgreSQL tests cannot run, and CI (or QUIZBOT_REQUIRE_POSTGRES) "
+                        f"requires them: {pg_server.MISSING}")
+        _pg_skipped = True
+        pytest.skip(pg_server.ENABLE)
+    server = pg_server.PgServer(found).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_shared(pg: pg_server.PgServer) -> str:
+    """One migrated database the tests share, emptied before each (creating a database
+    costs half a second; emptying one, milliseconds)."""
+    return pg.url(pg.migrated())
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(db=tmp_path / "quizbot.db", questions_dir=SAMPLE_BANK, timezone="UTC",
-                    post_time="09:00", window="8h", _env_file=None)  # type: ignore[call-arg]
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return str(tmp_path / "quizbot.db")
+    url: str = request.getfixturevalue("pg_shared")
+    request.getfixturevalue("pg").empty(url)
+    return url
+
+
+@pytest.fixture
+def blank_database_url(backend: str, tmp_path: Path,
+                       request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database no quizbot has opened yet (on PostgreSQL a new one, dropped after)."""
+    if backend == "sqlite":
+        yield str(tmp_path / "blank.db")
+        return
+    server: pg_server.PgServer = request.getfixturevalue("pg")
+    name = server.create()
+    yield server.url(name)
+    server.drop(name)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _pg_skipped:
+        terminalreporter.write_line(pg_server.ENABLE)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    url = None if database_url.endswith(".db") else database_url
+    return Settings(db=tmp_path / "quizbot.db", database_url=url,  # type: ignore[call-arg]
+                    questions_dir=SAMPLE_BANK, timezone="UTC", post_time="09:00",
+                    window="8h", _env_file=None)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.adapters.base import Actor, IncomingMessage
 from bot.app import Core
 from bot.clock import FixedClock
+from bot.config import Settings
 from bot.domain.subscriptions import ChannelRef
 from bot.services.catalogue import CATALOGUE, GROUPS, named_commands
 from bot.services.commands import CommandContext
@@ -30,7 +31,7 @@ from bot.services.rights import (
     OWN_POINTS,
     Power,
 )
-from tests.unit.test_commands import dump as dump_rows
+from tests.dbdump import dump as dump_rows
 
 ROLES = ("admin", "own-team lead", "other-team lead", "channel lead", "member")
 ALLOWED: dict[Power, set[str]] = {
@@ -125,8 +126,8 @@ async def build_scenario(core: Core, cast: Cast, clock: FixedClock, *,
         assert " sent" in result.message.title, result.message.text()
 
 
-def dump(path: Path) -> list[tuple[object, ...]]:
-    return dump_rows(str(path))
+def dump(where: Path | Settings) -> list[tuple[object, ...]]:
+    return dump_rows(where)
 
 
 def copy_db(source: Path, target: Path) -> None:

@@ -92,8 +92,8 @@ def render_text(message: Message) -> str:
 
 
 def exports_folder(db_path: str) -> Path:
-    """``exports/`` next to the database file (an in-memory database: the temp folder)."""
-    if db_path == ":memory:" or db_path.startswith("file:"):
+    """``exports/`` next to the database file (in memory or on a server: the temp folder)."""
+    if db_path == ":memory:" or db_path.startswith("file:") or "://" in db_path:
         return Path(tempfile.gettempdir()) / "quizbot-exports"
     return Path(db_path).resolve().parent / "exports"
 

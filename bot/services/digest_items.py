@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import aiosqlite
-
+from bot.storage.connection import Connection
 from bot.storage.repositories import Appeals, Flags, TeamRow
 
 
@@ -22,11 +21,11 @@ class OpenItems:
 
 
 #: (connection, the team, its members' person ids) -> the counts, or None: nothing to count
-OpenItemsCounter = Callable[[aiosqlite.Connection, TeamRow, list[int]],
+OpenItemsCounter = Callable[[Connection, TeamRow, list[int]],
                             Awaitable[OpenItems | None]]
 
 
-async def count_open_items(conn: aiosqlite.Connection, team: TeamRow,
+async def count_open_items(conn: Connection, team: TeamRow,
                            member_ids: list[int]) -> OpenItems | None:
     """Open appeals of the team's members and open flags in its workspace."""
     appeals = await Appeals(conn).open_of_people(team.platform, team.workspace, member_ids)

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import aiosqlite
-
 from bot.adapters.base import Message, PlatformError, Platforms
 from bot.domain.parsing import WEEKDAYS
 from bot.domain.rounds import Person
+from bot.storage.connection import Connection
 from bot.storage.db import Database
 from bot.storage.repositories import Subscriptions
 
@@ -32,7 +31,7 @@ class WorkspaceTime:
     days: tuple[str, ...] = WEEKDAYS
 
 
-async def workspace_time(conn: aiosqlite.Connection, platform: str, workspace: str,
+async def workspace_time(conn: Connection, platform: str, workspace: str,
                          default: WorkspaceTime) -> WorkspaceTime:
     for sub in await Subscriptions(conn).active([platform]):
         if sub.channel.workspace != workspace:
@@ -46,7 +45,7 @@ async def workspace_time(conn: aiosqlite.Connection, platform: str, workspace: s
 
 
 #: the claim and its undoing, each in the caller's own transaction
-Step = Callable[[aiosqlite.Connection], Awaitable[object]]
+Step = Callable[[Connection], Awaitable[object]]
 
 
 async def deliver_once(db: Database, platforms: Platforms, person: Person, claimed: Step,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from fsrs import Card
 from rapidfuzz import fuzz
 
@@ -31,6 +30,7 @@ from bot.services.reviews import (
     override_latest,
     record_review,
 )
+from bot.storage.connection import Connection
 from bot.storage.db import Database
 from bot.storage.repositories import Answers, Cards, People, Practice, Scores
 
@@ -131,7 +131,7 @@ class PracticeService:
             kind=MessageKind.QUESTION)
         return PracticeQuestion(attempt, question, message)
 
-    async def pick(self, conn: aiosqlite.Connection, person_id: int, topic: str | None,
+    async def pick(self, conn: Connection, person_id: int, topic: str | None,
                     level: str | None) -> Question | Message:
         if topic is None:
             history = await Practice(conn).graded_by_person(person_id) + [

@@ -20,11 +20,11 @@ from enum import StrEnum
 from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
-import aiosqlite
 from fsrs import Card, Rating, Scheduler
 
 from bot.domain.calibration import RECENT_TAPS, calibration, per_mille
 from bot.domain.reviews import Recall, rating_for, retention
+from bot.storage.connection import Connection
 from bot.storage.repositories import Cards
 
 Source = Literal["daily", "practice"]
@@ -32,7 +32,7 @@ RETENTION_DAYS = 30
 SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
-async def record_review(conn: aiosqlite.Connection, person_id: int, question_id: str,
+async def record_review(conn: Connection, person_id: int, question_id: str,
                         coverage: float, *, source: Source, source_id: int,
                         at: datetime) -> bool:
     """Review the card with the rating ``coverage`` earns by the person's calibrated
@@ -51,7 +51,7 @@ async def record_review(conn: aiosqlite.Connection, person_id: int, question_id:
     return True
 
 
-async def person_shift(conn: aiosqlite.Connection, person_id: int) -> int:
+async def person_shift(conn: Connection, person_id: int) -> int:
     """The person's calibration (see ``bot.domain.calibration``), from their latest taps."""
     taps = await Cards(conn).taps(person_id, RECENT_TAPS)
     return calibration([(c, Recall(r)) for c, r in taps])
@@ -67,7 +67,7 @@ class Override(StrEnum):
     CHANGED = "changed"
 
 
-async def override(conn: aiosqlite.Connection, person_id: int, question_id: str,
+async def override(conn: Connection, person_id: int, question_id: str,
                    source: Source, source_id: int, rating: Recall) -> Override:
     """Replace the rating of the person's review from this source, and reschedule the card
     by replaying all their reviews of the question in order, so the card is what it would
@@ -96,7 +96,7 @@ class Rated:
     outcome: Override
 
 
-async def override_latest(conn: aiosqlite.Connection, person_id: int, rating: Recall,
+async def override_latest(conn: Connection, person_id: int, rating: Recall,
                           on: tuple[Source, int] | None = None) -> Rated | None:
     """Override the person's most recent review, or their review from the source ``on``
     (a button under one result); None when they have no such review."""
@@ -110,18 +110,18 @@ async def override_latest(conn: aiosqlite.Connection, person_id: int, rating: Re
     return Rated(row["question_id"], source, outcome)
 
 
-async def due_questions(conn: aiosqlite.Connection, person_id: int,
+async def due_questions(conn: Connection, person_id: int,
                         now: datetime) -> list[str]:
     """Question ids of the person's cards due now, most overdue first."""
     return [row["question_id"] for row in await Cards(conn).due(person_id, now)]
 
 
-async def next_review(conn: aiosqlite.Connection, person_id: int) -> datetime | None:
+async def next_review(conn: Connection, person_id: int) -> datetime | None:
     """When the person's next card falls due; None when they have no cards."""
     return await Cards(conn).next_due(person_id)
 
 
-async def summary(conn: aiosqlite.Connection, person_id: int, now: datetime,
+async def summary(conn: Connection, person_id: int, now: datetime,
                   timezone: str) -> tuple[int, float | None]:
     """(cards due by the end of today in ``timezone``, retention over the last 30 days)."""
     tz = ZoneInfo(timezone)

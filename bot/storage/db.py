@@ -1,26 +1,27 @@
-"""The SQLite connection: PRAGMAs, numbered migrations, and serialised transactions.
+"""The database: what every engine's connection offers the services, and which one to open.
 
-One aiosqlite connection serves the whole process. Statements of two coroutines must not
-interleave inside one transaction, so every unit of work holds ``Database.lock`` for its
-whole duration (``async with db.transaction()`` or ``async with db.reading()``).
+``Database.open`` takes a file path or ``sqlite:///PATH`` (SQLite, ``bot.storage.sqlite``)
+or a ``postgresql://`` URL (PostgreSQL, ``bot.storage.postgres``). Either way one
+connection serves the process and statements of two coroutines must not interleave inside
+one transaction, so every unit of work holds ``Database.lock`` for its whole duration
+(``async with db.transaction()`` or ``async with db.reading()``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import sqlite3
-import stat
-import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import aiosqlite
+from bot.storage import schema
+from bot.storage.connection import Connection, Row
+from bot.storage.leadership import Leadership, SoleLeadership
+from bot.storage.schema import latest_version, migrations
+
+__all__ = ["latest_version", "migrations"]  # re-exported: callers read them from here
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -28,6 +29,11 @@ BUSY_TIMEOUT_MS = 5000
 class StorageError(RuntimeError):
     """The database could not do a unit of work (locked too long, disk full, read-only).
     Nothing of the unit was kept; the caller tells the person and does not acknowledge."""
+
+
+class UnreachableDatabaseError(RuntimeError):
+    """The database server could not be reached or refused the login. One line, naming
+    the database without its password."""
 
 
 class SchemaTooNewError(RuntimeError):
@@ -79,124 +85,55 @@ def from_db(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every bundled migration, in order."""
-    found = []
-    for entry in resources.files("bot.storage").joinpath("migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-def latest_version() -> int:
-    return migrations()[-1][0]
+def is_postgres_url(target: str | Path) -> bool:
+    return str(target).startswith(POSTGRES_SCHEMES)
 
 
-def split_statements(script: str) -> list[str]:
-    """Split a migration into statements, so they run inside our own transaction
-    (``executescript`` would commit first)."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            if current.strip():
-                statements.append(current.strip())
-            current = ""
-    if current.strip() and not all(
-            ln.strip().startswith("--") or not ln.strip() for ln in current.splitlines()):
-        raise ValueError("migration ends with an incomplete statement")
-    return statements
+def sqlite_path(target: str | Path) -> str:
+    """The file a SQLite target names: a path as given, or ``sqlite:///PATH`` as
+    SQLAlchemy spells it (``sqlite:///data/q.db`` relative, ``sqlite:////srv/q.db``
+    absolute, ``sqlite://`` in memory)."""
+    text = str(target)
+    if text.startswith("sqlite://"):
+        rest = text.removeprefix("sqlite://")
+        return rest.removeprefix("/") if rest else ":memory:"
+    return text
 
 
 class Database:
-    """An open quizbot database. Create with ``await Database.open(path)``."""
+    """An open quizbot database. Create with ``await Database.open(target)``."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
-        self.conn = conn
-        self.path = path
+    dialect: ClassVar[str]
+
+    def __init__(self, path: str) -> None:
+        self.path = path   # what messages name: the file, or the URL without its password
         self.lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True,
+    async def open(cls, target: str | Path, *, migrate: bool = True,
                    busy_timeout_ms: int = BUSY_TIMEOUT_MS, read_only: bool = False) -> Database:
-        path = str(path)
-        if path != ":memory:" and not read_only:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        target = f"file:{path}?mode=ro" if read_only else path
-        try:
-            # Opened once without aiosqlite first: when aiosqlite's connect fails, its worker
-            # thread may outlive the event loop and print a traceback of its own at exit.
-            await asyncio.to_thread(_try_open, target, read_only)
-            conn = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
-        except sqlite3.Error as exc:
-            raise unusable(path, exc) or exc from exc
-        conn.row_factory = aiosqlite.Row
-        db = cls(conn, path)
-        try:
-            await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            if not read_only:
-                await db._open_for_writing()
-            # FULL, not NORMAL: in WAL mode NORMAL survives a killed process but may lose the
-            # last commits to an OS crash or power cut, and those commits were acknowledged.
-            # FULL fsyncs the WAL at every commit; group commit keeps that to one per batch.
-            await conn.execute("PRAGMA synchronous = FULL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await db.check_version()
-            if migrate:
-                await db.migrate()
-        except BaseException as exc:
-            await conn.close()
-            if isinstance(exc, sqlite3.Error) and (problem := unusable(path, exc)):
-                raise problem from exc
-            raise
-        return db
+        if is_postgres_url(target):
+            from bot.storage.postgres import PostgresDatabase
 
-    async def _open_for_writing(self) -> None:
-        """WAL mode, and proof that this process can write: a read-only file or folder
-        would otherwise surface only at the first answer, as a failed write."""
-        cur = await self.conn.execute("PRAGMA journal_mode = WAL")
-        row = await cur.fetchone()
-        if self.path != ":memory:" and (row is None or str(row[0]).lower() != "wal"):
-            raise UnusableDatabaseError(self.path, "cannot create its -wal file beside it",
-                                        damaged=False)
-        await self._probe_write()
+            return await PostgresDatabase.connect(str(target), migrate=migrate,
+                                                  read_only=read_only)
+        from bot.storage.sqlite import SqliteDatabase
 
-    async def _probe_write(self) -> None:
-        # BEGIN IMMEDIATE alone succeeds on a read-only file in WAL mode (its lock is in the
-        # -shm file); a write, rolled back, meets SQLITE_READONLY.
-        row = await (await self.conn.execute("PRAGMA user_version")).fetchone()
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            await self.conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
-        finally:
-            if self.conn.in_transaction:
-                await self.conn.execute("ROLLBACK")
-
-    async def check_writable(self) -> str | None:
-        """None when a write would succeed now (a write rolled back, under the lock, so it
-        waits its turn like any unit of work); otherwise what SQLite said."""
-        async with self.lock:
-            try:
-                await self._probe_write()
-            except sqlite3.Error as exc:
-                return str(exc) or type(exc).__name__
-        return None
+        return await SqliteDatabase.connect(sqlite_path(target), migrate=migrate,
+                                            busy_timeout_ms=busy_timeout_ms,
+                                            read_only=read_only)
 
     async def close(self) -> None:
-        await self.conn.close()
+        raise NotImplementedError
 
     async def schema_version(self) -> int:
-        cur = await self.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'")
-        if await cur.fetchone() is None:
-            return 0
-        cur = await self.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-        row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        raise NotImplementedError
 
     async def check_version(self) -> None:
-        have, know = await self.schema_version(), latest_version()
+        have, know = await self.schema_version(), schema.latest_version(self.dialect)
         if have > know:
             raise SchemaTooNewError(
                 f"the database {self.path} has schema version {have}, but this quizbot only "
@@ -204,141 +141,50 @@ class Database:
 
     async def migrate(self) -> list[int]:
         """Apply every pending migration, each in its own transaction; returns the versions."""
-        await self.check_version()
-        applied = []
-        async with self.lock:
-            await self.conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-            current = await self.schema_version()
-            for version, name, sql in migrations():
-                if version <= current:
-                    continue
-                await self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in split_statements(sql):
-                        await self.conn.execute(statement)
-                    await self.conn.execute(
-                        "INSERT INTO schema_version (version, name, applied_at) VALUES (?,?,?)",
-                        (version, name, to_db(datetime.now(UTC))))
-                    await self.conn.execute("COMMIT")
-                except BaseException:
-                    await self.conn.execute("ROLLBACK")
-                    raise
-                applied.append(version)
-        return applied
+        raise NotImplementedError
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction (BEGIN IMMEDIATE .. COMMIT, ROLLBACK on any error). SQLite's
-        operational failures (locked past the busy timeout, disk full, read-only file)
-        surface as StorageError with nothing of the unit kept."""
-        async with self.lock:
-            try:
-                await self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StorageError(f"cannot start a write: {exc}") from exc
-            try:
-                yield self.conn
-                await self.conn.execute("COMMIT")
-            except BaseException as exc:
-                if self.conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        await self.conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise StorageError(str(exc)) from exc
-                raise
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """A write transaction: committed when the block ends, rolled back on any error.
+        The engine's operational failures (locked too long, disk full, read-only, the
+        server gone) surface as StorageError with nothing of the unit kept."""
+        raise NotImplementedError
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    def reading(self) -> AbstractAsyncContextManager[Connection]:
         """Exclusive use of the connection for reads (no other unit of work interleaves)."""
-        async with self.lock:
-            yield self.conn
+        raise NotImplementedError
+
+    async def check_writable(self) -> str | None:
+        """None when a write would succeed now; otherwise what the engine said."""
+        raise NotImplementedError
 
     async def check_integrity(self, *, quick: bool = False) -> list[str]:
-        """The problems ``PRAGMA integrity_check`` (or the faster ``quick_check``, which
-        skips matching indexes to their tables) finds; empty when the file is sound."""
-        pragma = "quick_check" if quick else "integrity_check"
-        async with self.lock:
-            try:
-                rows = await self.conn.execute_fetchall(f"PRAGMA {pragma}")
-            except sqlite3.DatabaseError as exc:  # too damaged to walk
-                return [str(exc)]
-        found = [str(row[0]) for row in rows]
-        return [] if found == ["ok"] else found
+        """The damage the engine finds; empty when the database is sound."""
+        raise NotImplementedError
 
     async def backup(self, dest: str | Path, *, force: bool = False) -> None:
-        """A consistent copy through SQLite's online backup API, safe while the bot runs.
+        """A consistent copy in ``dest``, safe while the bot runs (BackupRefusedError,
+        nothing written, when ``dest`` or the database is unfit)."""
+        raise NotImplementedError
 
-        Refuses (BackupRefusedError, nothing written) the database itself or one of its
-        files, an existing file unless ``force``, a folder that does not exist, and a
-        source that fails ``quick_check``. The copy is written beside ``dest`` under a
-        temporary name, fsynced, and renamed into place: ``dest`` is never half a copy."""
-        if self.path == ":memory:":
-            raise BackupRefusedError("an in-memory database has no file to back up")
-        dest, source = Path(dest), Path(self.path)
-        await asyncio.to_thread(_refuse_unfit_destination, source, dest, force)
-        problems = await self.check_integrity(quick=True)
-        if problems:
-            raise BackupRefusedError(
-                f"the database {self.path} is damaged ({problems[0]}); not backed up. "
-                f"`quizbot db check --db {self.path}` tells what is wrong")
-        fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        os.close(fd)
-        try:
-            os.chmod(part, stat.S_IMODE(os.stat(source).st_mode))
-            async with self.lock:
-                target = await aiosqlite.connect(part)
-                try:
-                    await self.conn.backup(target)
-                finally:
-                    await target.close()
-            await asyncio.to_thread(_fsync_and_replace, Path(part), dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(part)
-            raise
+    def leadership(self) -> Leadership:
+        """How this process learns whether it runs the schedules (one process per SQLite
+        file: it always does)."""
+        return SoleLeadership()
+
+    async def columns(self, table: str) -> list[str]:
+        """The table's column names, in order (``quizbot db copy`` moves them all)."""
+        raise NotImplementedError
+
+    async def tables(self) -> list[str]:
+        """The names of quizbot's tables (not the schema_version bookkeeping)."""
+        raise NotImplementedError
 
 
-def _try_open(target: str, uri: bool) -> None:
-    sqlite3.connect(target, uri=uri).close()
-
-
-def _refuse_unfit_destination(source: Path, dest: Path, force: bool) -> None:
-    source = source.resolve()
-    own_files = {source, *(Path(f"{source}{x}") for x in ("-wal", "-shm", "-journal"))}
-    if dest.resolve() in own_files or (dest.exists() and os.path.samefile(dest, source)):
-        raise BackupRefusedError(f"{dest} is the database {source} or one of its files; "
-                                 "give another file")
-    if not dest.parent.is_dir():
-        raise BackupRefusedError(f"the folder {dest.parent} does not exist; create it first")
-    if dest.is_dir():
-        raise BackupRefusedError(f"{dest} is a folder; give the backup's file name")
-    if dest.exists() and not force:
-        raise BackupRefusedError(f"{dest} exists; pass --force to replace it")
-    for suffix in ("-wal", "-journal"):
-        if Path(f"{dest}{suffix}").exists():
-            raise BackupRefusedError(
-                f"{dest}{suffix} exists: {dest} is open or was not closed cleanly, and "
-                "SQLite would apply that file to the copy; remove it first")
-
-
-def _fsync_and_replace(part: Path, dest: Path) -> None:
-    with open(part, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(part, dest)
-    folder = os.open(dest.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)  # the rename itself survives a crash
-    finally:
-        os.close(folder)
-
-
-async def fetch_all(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-    # execute_fetchall is one trip to aiosqlite's thread; execute + fetchall would be two.
+async def fetch_all(conn: Connection, sql: str, params: Any = ()) -> list[Row]:
+    # One trip: on SQLite to aiosqlite's thread (execute + fetchall would be two).
     return list(await conn.execute_fetchall(sql, params))
 
 
-async def fetch_one(conn: aiosqlite.Connection, sql: str, params: Any = ()) -> sqlite3.Row | None:
+async def fetch_one(conn: Connection, sql: str, params: Any = ()) -> Row | None:
     rows = await conn.execute_fetchall(sql, params)
     return next(iter(rows), None)

@@ -16,8 +16,8 @@ from bot.app import build
 from bot.bank import QuestionBank
 from bot.clock import FixedClock, OffsetClock
 from bot.config import Settings
+from tests.dbdump import dump
 from tests.integration.test_cli import quizbot
-from tests.unit.test_commands import dump
 
 REASON = "the grade missed that I explained subword pieces"
 

@@ -14,10 +14,10 @@ from typing import Any
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
+from tests.dbdump import dump
 from tests.e2e.discord_helpers import DiscordEnv, discord_env, option
 from tests.e2e.test_discord import GOOD, _filled, schedule_and_post
 from tests.fakes.discord import OWNER_ID, _check_callback
-from tests.unit.test_commands import dump
 
 REASON = "The grade missed that I explained subword pieces"
 

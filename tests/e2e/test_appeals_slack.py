@@ -15,10 +15,10 @@ from typing import Any
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
+from tests.dbdump import dump
 from tests.e2e.slack_helpers import SlackEnv, slack_env
 from tests.e2e.test_slack import GOOD, schedule_and_post
 from tests.fakes.slack import check_view
-from tests.unit.test_commands import dump
 
 REASON = "The grade missed that I explained subword pieces"
 

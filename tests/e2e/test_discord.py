@@ -11,9 +11,9 @@ from bot.config import Settings
 from bot.domain.subscriptions import ChannelRef
 from bot.services.catalogue import slash_commands
 from bot.storage.repositories import Answers
+from tests.dbdump import dump
 from tests.e2e.discord_helpers import DiscordEnv, discord_env
 from tests.fakes.discord import CHANNEL_ID, GUILD_ID, OWNER_ID
-from tests.unit.test_commands import dump
 
 CHANNEL = ChannelRef("discord", str(GUILD_ID), str(CHANNEL_ID))
 GOOD = ("A token is a subword piece from a fixed vocabulary. The vocabulary is learned with "

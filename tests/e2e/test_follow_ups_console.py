@@ -16,7 +16,7 @@ from bot.bank import QuestionBank
 from bot.clock import FixedClock, OffsetClock
 from bot.config import Settings
 from bot.domain.rounds import MAX_ANSWER_CHARS
-from tests.unit.test_commands import dump
+from tests.dbdump import dump
 
 Session = tuple[Core, ConsoleAdapter, io.StringIO]
 

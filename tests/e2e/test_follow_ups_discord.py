@@ -13,10 +13,10 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.rounds import Round
 from bot.storage.repositories import Answers, Rounds
+from tests.dbdump import dump
 from tests.e2e.discord_helpers import DiscordEnv, discord_env
 from tests.e2e.test_discord import CHANNEL, _filled, schedule_and_post
 from tests.fakes.discord import CHANNEL_ID, OWNER_ID
-from tests.unit.test_commands import dump
 
 
 async def latest_round(env: DiscordEnv) -> Round:

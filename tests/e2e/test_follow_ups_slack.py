@@ -15,10 +15,10 @@ from bot.config import Settings
 from bot.domain.rounds import Round
 from bot.domain.subscriptions import ChannelRef
 from bot.storage.repositories import Answers, Rounds
+from tests.dbdump import dump
 from tests.e2e.slack_helpers import SlackEnv, slack_env
 from tests.e2e.test_slack import schedule_and_post
 from tests.fakes.slack import TEAM, check_view
-from tests.unit.test_commands import dump
 
 CHANNEL = ChannelRef("slack", TEAM, "C1")
 

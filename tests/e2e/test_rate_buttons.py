@@ -13,13 +13,13 @@ from typing import Any
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
+from tests.dbdump import dump
 from tests.e2e.discord_helpers import discord_env
 from tests.e2e.slack_helpers import slack_env
 from tests.e2e.test_discord import GOOD as DISCORD_GOOD
 from tests.e2e.test_discord import _filled
 from tests.e2e.test_discord import schedule_and_post as discord_post
 from tests.e2e.test_slack import GOOD, schedule_and_post
-from tests.unit.test_commands import dump
 
 
 def ratings(db: Path) -> list[int]:

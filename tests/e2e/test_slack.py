@@ -11,9 +11,9 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.subscriptions import ChannelRef
 from bot.storage.repositories import Answers
+from tests.dbdump import dump
 from tests.e2e.slack_helpers import SlackEnv, slack_env
 from tests.fakes.slack import TEAM
-from tests.unit.test_commands import dump
 
 CHANNEL = ChannelRef("slack", TEAM, "C1")
 ADMIN = Actor("slack", TEAM, "UADMIN", "lead", is_admin=True)

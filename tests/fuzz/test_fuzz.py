@@ -26,8 +26,8 @@ from bot.domain.text import defuse
 from bot.services.catalogue import BY_KEY
 from bot.services.commands import CommandContext
 from tests.conftest import SAMPLE_BANK
+from tests.dbdump import dump
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, person
-from tests.unit.test_commands import dump
 
 T = TypeVar("T")
 # derandomize: the same examples on every run, so CI is deterministic; database=None: no

@@ -19,8 +19,8 @@ from bot.config import Settings
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import Subscription
 from bot.services.commands import CommandContext
+from tests.dbdump import dump
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, answer
-from tests.unit.test_commands import dump
 
 
 async def _core(tmp_path: Path, bank: QuestionBank, busy_ms: int) -> tuple[Core, MemoryPlatform,

@@ -12,8 +12,8 @@ from bot.storage.db import (
     SchemaTooNewError,
     UnusableDatabaseError,
     latest_version,
-    split_statements,
 )
+from bot.storage.sqlite import split_statements
 
 
 async def test_open_sets_pragmas_and_migrates(tmp_path: Path) -> None:
@@ -72,13 +72,13 @@ async def test_refuses_a_database_from_a_newer_quizbot(tmp_path: Path) -> None:
 
 async def test_a_failed_migration_leaves_nothing_behind(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.storage.db as dbmod
+    from bot.storage import schema
 
-    good = dbmod.migrations()
+    good = schema.migrations()
     broken = [*good, (latest_version() + 1, "9999_broken.sql",
                       "CREATE TABLE half (x INTEGER);\nTHIS IS NOT SQL;\n")]
-    monkeypatch.setattr(dbmod, "migrations", lambda: broken)
-    monkeypatch.setattr(dbmod, "latest_version", lambda: broken[-1][0])
+    monkeypatch.setattr(schema, "migrations", lambda dialect: broken)
+    monkeypatch.setattr(schema, "latest_version", lambda dialect: broken[-1][0])
     with pytest.raises(sqlite3.OperationalError):
         await Database.open(tmp_path / "q.db")
     with sqlite3.connect(tmp_path / "q.db") as conn:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.domain.scoring import Award, Board, Reason
 from bot.domain.totals import offset_spans
@@ -14,8 +13,8 @@ from bot.storage.repositories import People, Scores, Subscriptions
 from tests.unit.test_domain import sub as make_sub
 
 
-async def test_incremental_totals_equal_a_rebuild_across_dst(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "t.db")
+async def test_incremental_totals_equal_a_rebuild_across_dst(database_url: str) -> None:
+    db = await Database.open(database_url)
     rng = random.Random(5)
     try:
         async with db.transaction() as conn:

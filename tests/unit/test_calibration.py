@@ -3,7 +3,6 @@ move their coverage thresholds, bounded, after a minimum number of taps."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from hypothesis import given
@@ -14,6 +13,7 @@ from bot.clock import FixedClock
 from bot.domain.calibration import MAX_SHIFT, MIN_TAPS, calibration, needed_shift, per_mille
 from bot.domain.reviews import THRESHOLDS, Recall, rating_for
 from bot.services.reviews import override, person_shift, record_review
+from tests.dbdump import query
 from tests.unit.test_review_override import person_id
 from tests.unit.test_reviews import ALICE
 
@@ -90,10 +90,9 @@ def test_no_shift_is_the_default_grade(coverage: float) -> None:
     assert 0 <= per_mille(coverage) <= 1000
 
 
-def review_rows(core: Core) -> list[tuple[int, int | None, int | None, int | None]]:
-    with sqlite3.connect(core.settings.db) as conn:
-        return list(conn.execute("SELECT rating, coverage, graded, tapped FROM review_logs"
-                                 " ORDER BY id"))
+def review_rows(core: Core) -> list[tuple[object, ...]]:
+    return query(core.settings, "SELECT rating, coverage, graded, tapped FROM review_logs"
+                 " ORDER BY id")
 
 
 async def test_taps_are_stored_and_calibrate_the_next_grade(core: Core,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -13,19 +12,13 @@ from bot.config import Settings
 from bot.domain.questions import Level
 from bot.services.commands import CommandContext
 from bot.services.practice import resolve_topic
+from tests.dbdump import dump
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, answer, person
 
 ALICE = CommandContext(person(), CHANNEL, "general")
 LEAD_CTX = CommandContext(LEAD, CHANNEL, "general")
 
 
-def dump(path: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as conn:
-        rows: list[tuple[object, ...]] = []
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"
-                                     " AND name NOT LIKE 'sqlite_%' ORDER BY name"):
-            rows.extend((table, *r) for r in conn.execute(f"SELECT * FROM {table}"))
-        return rows
 
 
 async def test_help_lists_commands(core: Core) -> None:
@@ -100,11 +93,11 @@ async def test_bad_subscribe_input_is_explained(core: Core) -> None:
 
 async def test_non_lead_cannot_subscribe_and_nothing_changes(core: Core) -> None:
     await core.commands.run(LEAD_CTX, "subscribe", "09:00")
-    before = dump(core.settings.db.as_posix())
+    before = dump(core.settings)
     for cmd, args in [("subscribe", "10:00 Asia/Tokyo"), ("unsubscribe", "")]:
         res = await core.commands.run(ALICE, cmd, args)
         assert res.message.refused and "Only this channel's leads" in res.message.text()
-    assert dump(core.settings.db.as_posix()) == before
+    assert dump(core.settings) == before
 
 
 async def test_leaderboard_periods(core: Core, clock: FixedClock,

@@ -26,6 +26,7 @@ from bot.app import Core, build
 from bot.bank import QuestionBank
 from bot.clock import FixedClock, OffsetClock
 from bot.config import Settings
+from bot.storage.db import fetch_all, fetch_one
 from tests.conftest import SAMPLE_BANK
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,8 +85,7 @@ async def test_an_empty_line_keeps_the_practice_question_pending(
     assert "Reference answer" in out.getvalue()[len(before):]
     assert console.practice_attempt is None and console.prompt == "alice (daily)> "
     async with core.db.reading() as conn:
-        cur = await conn.execute("SELECT COUNT(*) FROM answers")
-        row = await cur.fetchone()
+        row = await fetch_one(conn, "SELECT COUNT(*) FROM answers")
     assert row is not None and row[0] == 0             # the daily round got nothing
 
 
@@ -107,8 +107,7 @@ async def test_today_shows_the_open_question_again_and_says_when_none_is(
     again = out.getvalue()[start:]
     assert "the open daily question, again" in again and title in again
     async with core.db.reading() as conn:
-        cur = await conn.execute("SELECT state FROM rounds")
-        states = [r[0] for r in await cur.fetchall()]
+        states = [r[0] for r in await fetch_all(conn, "SELECT state FROM rounds")]
     assert states == ["open"]                          # read-only
     clock.advance(timedelta(hours=12))
     await core.rounds.sweep()

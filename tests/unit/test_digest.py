@@ -15,8 +15,8 @@ from bot.services.digest_items import OpenItems
 from bot.services.nudges import WorkspaceTime
 from bot.storage.digests import Claims, TeamWeek
 from bot.storage.repositories import People, TeamRow
+from tests.dbdump import dump
 from tests.fakes.memory import LEAD, MemoryPlatform
-from tests.unit.test_commands import dump
 from tests.unit.test_rounds import answered_round
 from tests.unit.test_teams import ALICE, BOB, CAROL, meet, run
 
@@ -116,9 +116,9 @@ async def test_exactly_one_digest_a_week_across_sweeps_and_a_restart(
     for _ in range(3):                  # the cron-like sweeper, a retry, a second trigger
         await core.scheduler.sweep()
     assert len(digests(memory)) == 1
-    before = dump(str(settings.db))
+    before = dump(settings)
     await core.scheduler.sweep()        # finding it sent, a sweep writes nothing
-    assert dump(str(settings.db)) == before
+    assert dump(settings) == before
     again = await build(settings, clock=clock, bank=sample_bank)   # a restart
     try:
         again.platforms.register(memory)

@@ -4,21 +4,21 @@ round, the LLM judge's notes when it is on), shown at the reveal; and after prac
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.app import Core
 from bot.clock import FixedClock
+from bot.config import Settings
 from bot.domain.rounds import MAX_ANSWER_CHARS, AnswerOutcome, Round
 from bot.services.commands import CommandContext
 from bot.services.follow_ups import FollowUpService
 from bot.services.llm_judge import LLMJudge
 from bot.services.practice import PracticeQuestion
 from bot.storage.repositories import Answers
+from tests.dbdump import dump, query
 from tests.fakes.memory import CHANNEL, LEAD, MemoryPlatform, answer, person
 from tests.fakes.openai import fake_openai
-from tests.unit.test_commands import dump
 from tests.unit.test_rounds import subscribe
 
 ALICE = CommandContext(person(), CHANNEL, "general")
@@ -44,10 +44,9 @@ async def follow_up_round(core: Core, clock: FixedClock, mode: str = "private") 
         day += timedelta(days=1)
 
 
-def follow_up_points(db: str) -> list[tuple[int, int, int | None]]:
-    with sqlite3.connect(db) as conn:
-        return list(conn.execute("SELECT person_id, points, round_id FROM score_events WHERE"
-                                 " reason='follow-up' ORDER BY id"))
+def follow_up_points(db: Settings) -> list[tuple[object, ...]]:
+    return query(db, "SELECT person_id, points, round_id FROM score_events WHERE"
+                 " reason='follow-up' ORDER BY id")
 
 
 def asked(memory: MemoryPlatform) -> list[str]:
@@ -81,7 +80,7 @@ async def test_private_follow_up_asked_once_replied_replaced_and_revealed(
     assert (await core.rounds.record_answer(edited)).outcome is AnswerOutcome.REPLACED
     assert len(asked(memory)) == 1
 
-    db = core.settings.db.as_posix()
+    db = core.settings
     before = dump(db)
     for bad, title in (("", "empty"), ("x" * (MAX_ANSWER_CHARS + 1), "too long")):
         got = await core.commands.run(ALICE, "followup", bad)
@@ -121,13 +120,13 @@ async def test_channel_set_to_off_asks_no_follow_up(core: Core, clock: FixedCloc
 
 async def test_only_channel_leads_set_follow_ups(core: Core, clock: FixedClock) -> None:
     await subscribe(core)
-    before = dump(core.settings.db.as_posix())
+    before = dump(core.settings)
     got = await core.commands.run(ALICE, "channel", "followups off")
-    assert got.message.refused and dump(core.settings.db.as_posix()) == before
+    assert got.message.refused and dump(core.settings) == before
     bad = await core.commands.run(CommandContext(LEAD, CHANNEL, "general"), "channel",
                                   "followups loud")
     assert "not a follow-up mode" in bad.message.text()
-    assert dump(core.settings.db.as_posix()) == before
+    assert dump(core.settings) == before
 
 
 async def test_thread_mode_next_reply_answers_the_follow_up(
@@ -159,7 +158,7 @@ async def test_thread_mode_next_reply_answers_the_follow_up(
     await core.rounds.sweep()
     reveal = memory.reveals[-1].message.text()
     assert "follow-up: «my edited reply»" in reveal
-    assert len(follow_up_points(core.settings.db.as_posix())) == 1
+    assert len(follow_up_points(core.settings)) == 1
 
 
 async def test_undeliverable_follow_up_is_forgotten(core: Core, clock: FixedClock,
@@ -178,7 +177,7 @@ async def test_undeliverable_follow_up_is_forgotten(core: Core, clock: FixedCloc
 
 
 async def test_practice_result_asks_the_follow_up(core: Core, clock: FixedClock) -> None:
-    db = core.settings.db.as_posix()
+    db = core.settings
     core.practice.rng.seed(7)   # the same practice questions every run
     for _ in range(10):
         started = await core.commands.run(ALICE, "quiz", "sample")
@@ -192,9 +191,8 @@ async def test_practice_result_asks_the_follow_up(core: Core, clock: FixedClock)
     assert any(b.action.startswith("followup:") for b in result.buttons)
     got = await core.commands.run(ALICE, "followup", "a thoughtful follow-up answer")
     assert got.message.title == "Follow-up answer recorded"
-    with sqlite3.connect(db) as conn:
-        assert list(conn.execute("SELECT board, points FROM score_events WHERE"
-                                 " reason='follow-up'")) == [("practice", 1)]
+    assert query(db, "SELECT board, points FROM score_events WHERE"
+                 " reason='follow-up'") == [("practice", 1)]
     clock.set(clock.now() + timedelta(hours=25))
     before = dump(db)
     assert "No follow-up question is waiting" in (
@@ -238,10 +236,10 @@ async def test_a_follow_up_button_is_only_its_owners(core: Core, clock: FixedClo
     await core.rounds.record_answer(answer(rnd.thread_id, "my answer"))
     (note,) = [m for _, m in memory.told if m.title == "Follow-up question"]
     follow_up_id = int(note.buttons[0].action.split(":")[1])
-    before = dump(core.settings.db.as_posix())
+    before = dump(core.settings)
     got = await core.commands.follow_ups.reply(BOB.actor, "mine now", follow_up_id=follow_up_id)
     assert got.outcome is AnswerOutcome.REJECTED and "not yours" in got.message.title
-    assert dump(core.settings.db.as_posix()) == before
+    assert dump(core.settings) == before
     # the owner, even from where the workspace is unknown (a Discord direct message)
     dm = type(ALICE.actor)("memory", "0", "U1", "alice")
     got = await core.commands.follow_ups.reply(dm, "from a DM", follow_up_id=follow_up_id,

@@ -4,7 +4,6 @@ counts once, and a stale or stopped interview never blocks a new one."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from bot.adapters.base import Message
@@ -15,8 +14,8 @@ from bot.config import Settings
 from bot.domain.rounds import MAX_ANSWER_CHARS
 from bot.services import render
 from bot.services.commands import CommandContext
+from tests.dbdump import dump, query
 from tests.fakes.memory import CHANNEL, person
-from tests.unit.test_commands import dump
 
 ALICE = CommandContext(person(), CHANNEL, "general")
 
@@ -27,13 +26,12 @@ def step_of(message: Message) -> tuple[int, int]:
     return ids[0], ids[1]
 
 
-def reviews(db: str) -> list[tuple[str, str]]:
-    with sqlite3.connect(db) as conn:
-        return list(conn.execute("SELECT question_id, source FROM review_logs ORDER BY id"))
+def reviews(db: Settings) -> list[tuple[object, ...]]:
+    return query(db, "SELECT question_id, source FROM review_logs ORDER BY id")
 
 
 async def test_three_questions_with_follow_ups_then_a_summary(core: Core) -> None:
-    db = core.settings.db.as_posix()
+    db = core.settings
     first = (await core.commands.run(ALICE, "quiz", "interview sample")).message
     assert first.title == "Mock interview: question 1 of 3"
     titles, message = [first.title], first
@@ -63,8 +61,8 @@ async def test_three_questions_with_follow_ups_then_a_summary(core: Core) -> Non
     asked = reviews(db)
     assert len(asked) == 3 and {s for _, s in asked} == {"practice"}
     assert len({q for q, _ in asked}) == 3   # three different questions
-    with sqlite3.connect(db) as conn:   # a mock interview pays no points
-        assert list(conn.execute("SELECT COUNT(*) FROM score_events")) == [(0,)]
+    # a mock interview pays no points
+    assert query(db, "SELECT COUNT(*) FROM score_events") == [(0,)]
     after = await core.commands.interviews.answer(ALICE.actor, "one more")
     assert after.title == "No mock interview is running"
 
@@ -75,15 +73,15 @@ async def test_a_form_submitted_twice_counts_once(core: Core) -> None:
     nxt = await core.commands.interviews.answer(ALICE.actor, "answer", interview_id=interview,
                                                 step=step)
     assert nxt.title.startswith("Follow-up to question 1")
-    before = dump(core.settings.db.as_posix())
+    before = dump(core.settings)
     again = await core.commands.interviews.answer(ALICE.actor, "answer", interview_id=interview,
                                                   step=step)
     assert again.title == "That one is already answered"
-    assert dump(core.settings.db.as_posix()) == before
+    assert dump(core.settings) == before
     bob = person("U2", "bob")
     theirs = await core.commands.interviews.answer(bob, "mine", interview_id=interview, step=1)
     assert theirs.title == "No mock interview is running"
-    assert dump(core.settings.db.as_posix()) == before
+    assert dump(core.settings) == before
 
 
 async def test_interview_survives_a_restart(settings: Settings, clock: FixedClock,
@@ -120,7 +118,7 @@ async def test_stale_or_stopped_interview_never_blocks_a_new_one(core: Core,
 
 
 async def test_unknown_topic_starts_nothing(core: Core) -> None:
-    before = dump(core.settings.db.as_posix())
+    before = dump(core.settings)
     got = (await core.commands.run(ALICE, "quiz", "interview sampel")).message
     assert "I don't know the topic" in got.title and "sample" in got.text()
-    assert dump(core.settings.db.as_posix()) == before
+    assert dump(core.settings) == before

@@ -9,8 +9,8 @@ from bot.app import Core, build
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
+from tests.dbdump import dump
 from tests.fakes.memory import MemoryPlatform
-from tests.unit.test_commands import dump
 from tests.unit.test_rounds import answered_round
 from tests.unit.test_teams import ALICE, run
 
@@ -78,6 +78,6 @@ async def test_nothing_due_sends_nothing(core: Core, clock: FixedClock,
 
 async def test_a_bad_word_changes_nothing(core: Core) -> None:
     await run(core, ALICE, "quiz remind on")
-    before = dump(str(core.settings.db))
+    before = dump(core.settings)
     assert "Say on or off: /quiz remind on|off." in await run(core, ALICE, "quiz remind soon")
-    assert dump(str(core.settings.db)) == before
+    assert dump(core.settings) == before

@@ -4,7 +4,6 @@ rescheduled as if that had been the rating all along."""
 from __future__ import annotations
 
 import io
-import sqlite3
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -23,8 +22,8 @@ from bot.services.render import RATE_HINT, parse_rate_action, rate_buttons
 from bot.services.reviews import SCHEDULER, Override, override, record_review
 from bot.storage.db import from_db
 from bot.storage.repositories import People
+from tests.dbdump import dump, query
 from tests.fakes.memory import CHANNEL, MemoryPlatform, person
-from tests.unit.test_commands import dump
 from tests.unit.test_reviews import ALICE, cards, logs
 from tests.unit.test_rounds import answered_round
 
@@ -79,23 +78,23 @@ async def test_the_same_override_twice_changes_nothing(core: Core,
     pid, _, _ = await two_reviews(core, clock)
     async with core.db.transaction() as conn:
         assert await override(conn, pid, QID, "practice", 2, Recall.HARD) is Override.CHANGED
-    once = dump(str(core.settings.db))
+    once = dump(core.settings)
     async with core.db.transaction() as conn:
         assert await override(conn, pid, QID, "practice", 2, Recall.HARD) is Override.SAME
-    assert dump(str(core.settings.db)) == once
+    assert dump(core.settings) == once
 
 
 async def test_nobody_else_overrides_a_review(core: Core, clock: FixedClock) -> None:
     pid, _, _ = await two_reviews(core, clock)
     bob = await person_id(core, "U2", "bob")
-    before = dump(str(core.settings.db))
+    before = dump(core.settings)
     async with core.db.transaction() as conn:
         assert await override(conn, bob, QID, "practice", 2, Recall.AGAIN) is Override.MISSING
         assert await override(conn, pid, QID, "daily", 2, Recall.AGAIN) is Override.MISSING
     bob_ctx = CommandContext(person("U2", "bob"), CHANNEL, "general")
     text = (await core.commands.run(bob_ctx, "quiz", "rate didnt")).message.text()
     assert "Nothing to rate yet" in text
-    assert dump(str(core.settings.db)) == before
+    assert dump(core.settings) == before
 
 
 async def test_quiz_rate_overrides_the_latest_review(core: Core, clock: FixedClock) -> None:
@@ -140,8 +139,7 @@ async def test_rating_through_the_console(settings: Settings, clock: FixedClock,
         start = len(out.getvalue())
         assert await console.handle_line("/quiz rate knew")
         assert "Rated: knew" in out.getvalue()[start:]
-        with sqlite3.connect(settings.db) as conn:
-            assert [r[0] for r in conn.execute("SELECT rating FROM review_logs")] == [3]
+        assert [r[0] for r in query(settings, "SELECT rating FROM review_logs")] == [3]
         start = len(out.getvalue())
         assert await console.handle_line("/quiz rate sometimes")
         assert "is not a rating" in out.getvalue()[start:]

@@ -3,7 +3,6 @@ most overdue card as the clock moves."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,8 +16,8 @@ from bot.services.commands import CommandContext
 from bot.services.reviews import record_review
 from bot.storage.db import from_db
 from bot.storage.repositories import People
+from tests.dbdump import dump, query
 from tests.fakes.memory import CHANNEL, MemoryPlatform, person
-from tests.unit.test_commands import dump
 from tests.unit.test_rounds import answered_round
 
 ALICE = CommandContext(person(), CHANNEL, "general")
@@ -43,14 +42,12 @@ async def alice_id(core: Core) -> int:
 
 
 def cards(core: Core) -> list[tuple[object, ...]]:
-    with sqlite3.connect(core.settings.db) as conn:
-        return list(conn.execute("SELECT * FROM cards ORDER BY person_id, question_id"))
+    return query(core.settings, "SELECT * FROM cards ORDER BY person_id, question_id")
 
 
 def logs(core: Core) -> list[tuple[object, ...]]:
-    with sqlite3.connect(core.settings.db) as conn:
-        return list(conn.execute("SELECT person_id, question_id, rating, source, source_id"
-                                 " FROM review_logs ORDER BY id"))
+    return query(core.settings, "SELECT person_id, question_id, rating, source, source_id"
+                                " FROM review_logs ORDER BY id")
 
 
 async def test_a_review_recorded_twice_for_one_source_changes_nothing(
@@ -59,12 +56,12 @@ async def test_a_review_recorded_twice_for_one_source_changes_nothing(
     async with core.db.transaction() as conn:
         assert await record_review(conn, pid, "sample-tokens", 0.7, source="practice",
                                    source_id=1, at=clock.now())
-    before = dump(str(core.settings.db))
+    before = dump(core.settings)
     clock.advance(timedelta(days=3))
     async with core.db.transaction() as conn:
         assert not await record_review(conn, pid, "sample-tokens", 0.0, source="practice",
                                        source_id=1, at=clock.now())
-    assert dump(str(core.settings.db)) == before
+    assert dump(core.settings) == before
     async with core.db.transaction() as conn:  # another source is another review
         assert await record_review(conn, pid, "sample-tokens", 0.0, source="daily",
                                    source_id=1, at=clock.now())

@@ -38,6 +38,7 @@ async def scene(core: Core, clock: FixedClock) -> Core:
     return core
 
 
+@pytest.mark.sqlite_only   # each cell restores the scene with SQLite's online backup
 async def test_every_command_for_every_role(scene: Core) -> None:
     async def run(role: str, key: str, args: str) -> str:
         name, _, action = key.partition(" ")
@@ -63,36 +64,36 @@ def test_readme_matrix_is_the_code_matrix() -> None:
 
 
 async def test_nobody_changes_their_own_points(scene: Core) -> None:
-    before = dump(scene.settings.db)
+    before = dump(scene.settings)
     for actor, name in [(LEAD, "lead"), (CAST["own-team lead"], "dana")]:
         # dana is a member of the team she leads; an admin is nobody's exception either
         await run_as(scene, LEAD, "team add backend dana")
-        before = dump(scene.settings.db)
+        before = dump(scene.settings)
         for command in (f"award {name} 5 me", f"correct {name} 40 me"):
             assert "cannot change your own points" in await run_as(scene, actor, command)
-        assert dump(scene.settings.db) == before
+        assert dump(scene.settings) == before
 
 
 async def test_a_lead_moves_one_persons_round_by_fifty_in_all(scene: Core) -> None:
     dana = CAST["own-team lead"]
     assert "Points updated" in await run_as(scene, dana, "award bob 30 great follow-up")
     assert "Points updated" in await run_as(scene, dana, "award bob -15 too generous")
-    before = dump(scene.settings.db)
+    before = dump(scene.settings)
     refused = await run_as(scene, dana, "award bob 10 one more")
     assert "over a lead's limit" in refused and "45 used, 5 left" in refused
     refused = await run_as(scene, dana, "correct bob 0 start again")  # a big delta counts too
     assert "over a lead's limit" in refused
-    assert dump(scene.settings.db) == before
+    assert dump(scene.settings) == before
     assert "Points updated" in await run_as(scene, dana, "award bob 5 last one")
     # an admin is not capped by the lead's use
     assert "Points updated" in await run_as(scene, LEAD, "award bob 50 admin's call")
 
 
 async def test_a_team_lead_cannot_touch_the_admins_points(scene: Core) -> None:
-    before = dump(scene.settings.db)
+    before = dump(scene.settings)
     reply = await run_as(scene, CAST["own-team lead"], "correct lead 0 nope")
     assert "Only their team's leads" in reply
-    assert dump(scene.settings.db) == before
+    assert dump(scene.settings) == before
 
 
 async def test_an_admin_takes_back_what_was_given(scene: Core) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from bot.adapters.base import Actor, Message, refusal, reply
 from bot.domain.appeals import check_reason
 from bot.domain.parsing import InputError
@@ -20,6 +18,7 @@ from bot.domain.subscriptions import ChannelRef
 from bot.services import appeal_views
 from bot.services.appeal_views import Source
 from bot.services.appeals.base import AppealsBase
+from bot.storage.connection import Connection
 from bot.storage.repositories import Appeals, Flags, People, Rounds, Subscriptions
 
 #: a result an appeal names: (source, id, question id, (platform, workspace, channel))
@@ -74,7 +73,7 @@ class FilingMixin(AppealsBase):
                            f"{existing.ref} is {existing.state.value}. Nothing was changed.")
         return None
 
-    async def _result(self, conn: aiosqlite.Connection, person: Person, channel: ChannelRef,
+    async def _result(self, conn: Connection, person: Person, channel: ChannelRef,
                       on: tuple[Source, int] | None, day: date | None) -> Result | None:
         if on is not None:
             return await self._named(conn, person, channel, on)
@@ -90,7 +89,7 @@ class FilingMixin(AppealsBase):
         return None
 
     @staticmethod
-    async def _named(conn: aiosqlite.Connection, person: Person, channel: ChannelRef,
+    async def _named(conn: Connection, person: Person, channel: ChannelRef,
                      on: tuple[Source, int]) -> Result | None:
         appeals = Appeals(conn)
         source, source_id = on
@@ -138,7 +137,7 @@ class FilingMixin(AppealsBase):
         return reply(f"Flag F{flag_id} sent", f"Thanks: the leads see it in their queue and "
                      f"the bank's maintainers in `quizbot questions flags` ({question_id}).")
 
-    async def _question(self, conn: aiosqlite.Connection, channel: ChannelRef,
+    async def _question(self, conn: Connection, channel: ChannelRef,
                         word: str) -> str | None:
         if word.lower() != "last":
             return word if self.bank.get(word) is not None else None

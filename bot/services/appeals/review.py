@@ -11,8 +11,6 @@ told by direct message after the commit (a failure to tell is logged and shown t
 
 from __future__ import annotations
 
-import aiosqlite
-
 from bot.adapters.base import Actor, Message, refusal, reply
 from bot.domain.appeals import Appeal, AppealState, check_reason, correction_problem, parse_ref
 from bot.domain.parsing import InputError
@@ -23,6 +21,7 @@ from bot.services import appeal_views
 from bot.services.appeals.base import AppealsBase
 from bot.services.rights import OWN_POINTS, over_cap
 from bot.services.rounds import Refused
+from bot.storage.connection import Connection
 from bot.storage.repositories import Appeals, Flags, People, Scores
 
 #: ledger rows whose points are the grade's (what an appeal can add to)
@@ -97,7 +96,7 @@ class ReviewMixin(AppealsBase):
         return reply(f"Appeal {decided.ref} rejected",
                      f"{decided.person_name}'s points for {what} stay as they were. " + told)
 
-    async def _record(self, conn: aiosqlite.Connection, actor: Actor, me: int,
+    async def _record(self, conn: Connection, actor: Actor, me: int,
                       appeal_id: int, note: str, points: int | None) -> Appeal:
         """Decide the appeal inside the caller's transaction; Refused rolls it back."""
         now = self.clock.now()
@@ -119,7 +118,7 @@ class ReviewMixin(AppealsBase):
         assert decided is not None
         return decided
 
-    async def _correct(self, conn: aiosqlite.Connection, actor: Actor, me: int,
+    async def _correct(self, conn: Connection, actor: Actor, me: int,
                        appeal: Appeal, points: int, note: str) -> int:
         """The correction row for an accepted appeal, within bounds; its id."""
         question = self.bank.get(appeal.question_id)

@@ -4,17 +4,17 @@ before its round was recorded, kept until the round can take them."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime
 
 from bot.domain.grading import Grade
 from bot.domain.rounds import Answer, RoundState
 from bot.domain.subscriptions import ChannelRef
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _person, _Repo, feedback_json, stored_grade
 
 
-def _answer(row: sqlite3.Row) -> Answer:
+def _answer(row: Row) -> Answer:
     return Answer(row["id"], row["round_id"], _person(row, "p_"), row["text"], bool(row["late"]),
                   from_db(row["created_at"]), from_db(row["updated_at"]))
 
@@ -129,7 +129,7 @@ class Answers(_Repo):
                                " a.score IS NOT NULL", (person_id,))
         return [(r[0], float(r[1])) for r in rows]
 
-    async def in_rounds(self, person_ids: list[int], round_ids: list[int]) -> list[sqlite3.Row]:
+    async def in_rounds(self, person_ids: list[int], round_ids: list[int]) -> list[Row]:
         """person_id, round_id, question_id, late, score of the people's answers in rounds."""
         if not person_ids or not round_ids:
             return []
@@ -162,7 +162,7 @@ class Strays(_Repo):
             (channel.platform, channel.workspace, channel.channel, thread_id, message_id,
              author[0], author[1], int(author[2]), text, event_id, int(edited), to_db(now)))
 
-    async def take(self, channel: ChannelRef, thread_id: str) -> list[sqlite3.Row]:
+    async def take(self, channel: ChannelRef, thread_id: str) -> list[Row]:
         """The thread's kept replies, oldest first, removed from the table."""
         rows = await fetch_all(
             self.conn, "DELETE FROM stray_answers WHERE platform=? AND workspace=? AND"

@@ -3,11 +3,11 @@ results an appeal may name (a person's graded daily answer, or their practice at
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime
 
 from bot.domain.appeals import Appeal, AppealState, Flag
 from bot.domain.rounds import RoundState
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _Repo
 
@@ -18,7 +18,7 @@ _FLAG = ("SELECT f.*, p.display_name AS person_name FROM flags f"
          " JOIN people p ON p.id = f.person_id")
 
 
-def _appeal(row: sqlite3.Row) -> Appeal:
+def _appeal(row: Row) -> Appeal:
     return Appeal(row["id"], row["person_id"], row["person_name"], row["user_id"],
                   row["source"], row["source_id"], row["question_id"], row["platform"],
                   row["workspace"], row["channel"], row["reason"], AppealState(row["state"]),
@@ -26,7 +26,7 @@ def _appeal(row: sqlite3.Row) -> Appeal:
                   date.fromisoformat(row["round_date"]) if row["round_date"] else None)
 
 
-def _flag(row: sqlite3.Row) -> Flag:
+def _flag(row: Row) -> Flag:
     return Flag(row["id"], row["person_name"], row["question_id"], row["channel"], row["note"],
                 row["state"] == "open", from_db(row["created_at"]), row["close_note"])
 
@@ -99,7 +99,7 @@ class Appeals(_Repo):
 
     # -- the results an appeal names -------------------------------------------------------
 
-    async def daily_result(self, round_id: int, person_id: int) -> sqlite3.Row | None:
+    async def daily_result(self, round_id: int, person_id: int) -> Row | None:
         """The person's graded on-time answer in a revealed round, with its question and
         channel; None when there is none."""
         return await fetch_one(
@@ -110,7 +110,7 @@ class Appeals(_Repo):
             " AND r.state=?", (round_id, person_id, RoundState.REVEALED.value))
 
     async def latest_daily(self, subscription_id: int, person_id: int,
-                           on: date | None = None) -> sqlite3.Row | None:
+                           on: date | None = None) -> Row | None:
         """The round id and reveal time of the person's latest graded result in the
         channel (or of the round of ``on``)."""
         day = " AND r.local_date=?" if on else ""
@@ -121,17 +121,17 @@ class Appeals(_Repo):
             (subscription_id, person_id, RoundState.REVEALED.value,
              *((on.isoformat(),) if on else ())))
 
-    async def latest_practice(self, person_id: int) -> sqlite3.Row | None:
+    async def latest_practice(self, person_id: int) -> Row | None:
         return await fetch_one(
             self.conn, "SELECT id, answered_at FROM practice_attempts WHERE person_id=? AND"
             " answered_at IS NOT NULL ORDER BY answered_at DESC, id DESC LIMIT 1", (person_id,))
 
-    async def practice_result(self, attempt_id: int, person_id: int) -> sqlite3.Row | None:
+    async def practice_result(self, attempt_id: int, person_id: int) -> Row | None:
         return await fetch_one(
             self.conn, "SELECT id, question_id, answered_at FROM practice_attempts WHERE id=?"
             " AND person_id=? AND answered_at IS NOT NULL", (attempt_id, person_id))
 
-    async def paid_rows(self, appeal: Appeal) -> list[sqlite3.Row]:
+    async def paid_rows(self, appeal: Appeal) -> list[Row]:
         """The ledger rows the result earned, the original a correction points at first:
         a daily result's coverage row (else its participation row), then the rest; a
         practice result's one row (written with the attempt, in the same instant)."""
@@ -162,7 +162,7 @@ class Flags(_Repo):
                               " AND f.state='open'", (person_id, question_id))
         return _flag(row) if row else None
 
-    async def get(self, flag_id: int) -> sqlite3.Row | None:
+    async def get(self, flag_id: int) -> Row | None:
         return await fetch_one(self.conn, "SELECT * FROM flags WHERE id=?", (flag_id,))
 
     async def open_in(self, platform: str, workspace: str, channel: str | None) -> list[Flag]:

@@ -5,20 +5,18 @@ its JSON columns, as answers, practice attempts and judge verdicts store it)."""
 from __future__ import annotations
 
 import json
-import sqlite3
-
-import aiosqlite
 
 from bot.domain.grading import Grade, Mistake
 from bot.domain.rounds import Person
+from bot.storage.connection import Connection, Row
 
 
 class _Repo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
 
-def _person(row: sqlite3.Row, prefix: str = "") -> Person:
+def _person(row: Row, prefix: str = "") -> Person:
     return Person(row[f"{prefix}id"], row[f"{prefix}platform"], row[f"{prefix}workspace"],
                   row[f"{prefix}user_id"], row[f"{prefix}display_name"])
 
@@ -31,7 +29,7 @@ def feedback_json(grade: Grade) -> str:
         "notes": list(grade.notes)})
 
 
-def stored_grade(row: sqlite3.Row) -> Grade:
+def stored_grade(row: Row) -> Grade:
     """A grade as stored (the score is kept as the coverage; answers graded before
     feedback was stored have none)."""
     extra = json.loads(row["feedback"]) if row["feedback"] else {}

@@ -3,9 +3,9 @@ log of every review, unique per source so a retried reveal or answer reviews onc
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _Repo
 
@@ -37,7 +37,7 @@ class Cards(_Repo):
             (person_id, question_id, rating, to_db(at), source, source_id, coverage, rating))
         return cur.rowcount == 1
 
-    async def due(self, person_id: int, by: datetime) -> list[sqlite3.Row]:
+    async def due(self, person_id: int, by: datetime) -> list[Row]:
         """(question_id, due) of the person's cards due at ``by``, most overdue first."""
         return await fetch_all(self.conn, "SELECT question_id, due FROM cards WHERE"
                                " person_id=? AND due<=? ORDER BY due, question_id",
@@ -59,20 +59,20 @@ class Cards(_Repo):
         return [int(r[0]) for r in rows]
 
     async def review(self, person_id: int, question_id: str, source: str,
-                     source_id: int) -> sqlite3.Row | None:
+                     source_id: int) -> Row | None:
         """The person's review log row for this source, or None."""
         return await fetch_one(self.conn, "SELECT id, rating FROM review_logs WHERE"
                                " person_id=? AND question_id=? AND source=? AND source_id=?",
                                (person_id, question_id, source, source_id))
 
-    async def latest(self, person_id: int) -> sqlite3.Row | None:
+    async def latest(self, person_id: int) -> Row | None:
         """(question_id, source, source_id, rating) of the person's most recent review."""
         return await fetch_one(self.conn, "SELECT question_id, source, source_id, rating FROM"
                                " review_logs WHERE person_id=? ORDER BY reviewed_at DESC,"
                                " id DESC LIMIT 1", (person_id,))
 
     async def of_source(self, person_id: int, source: str,
-                        source_id: int) -> sqlite3.Row | None:
+                        source_id: int) -> Row | None:
         """The same, for the person's review from one round or practice attempt."""
         return await fetch_one(self.conn, "SELECT question_id, source, source_id, rating FROM"
                                " review_logs WHERE person_id=? AND source=? AND source_id=?"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import cast
 
 from bot.domain.follow_ups import FollowUp, FollowUpSource
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _Repo
 
 
-def _follow_up(row: sqlite3.Row) -> FollowUp:
+def _follow_up(row: Row) -> FollowUp:
     return FollowUp(row["id"], row["person_id"], cast(FollowUpSource, row["source"]),
                     row["source_id"], row["question_id"], row["mode"], from_db(row["asked_at"]),
                     row["thread_id"], row["reply"], row["reply_message_id"], row["notes"])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
+from bot.storage.connection import Row
 from bot.storage.db import fetch_one, to_db
 from bot.storage.repositories.base import _Repo
 
@@ -12,17 +12,19 @@ from bot.storage.repositories.base import _Repo
 class Interviews(_Repo):
     async def start(self, person_id: int, topic: str | None, attempts: list[int],
                     now: datetime) -> int:
-        cur = await self.conn.execute(
+        row = await fetch_one(
+            self.conn,
             "INSERT INTO interviews (person_id, topic, attempts, step, started_at, updated_at)"
-            " VALUES (?,?,?,0,?,?)",
+            " VALUES (?,?,?,0,?,?) RETURNING id",
             (person_id, topic, ",".join(str(a) for a in attempts), to_db(now), to_db(now)))
-        return int(cur.lastrowid or 0)
+        assert row is not None   # an INSERT ... RETURNING returns its row
+        return int(row[0])
 
-    async def get(self, interview_id: int) -> sqlite3.Row | None:
+    async def get(self, interview_id: int) -> Row | None:
         return await fetch_one(self.conn, "SELECT * FROM interviews WHERE id=?",
                                (interview_id,))
 
-    async def running(self, person_id: int) -> sqlite3.Row | None:
+    async def running(self, person_id: int) -> Row | None:
         """The person's interview that is neither finished nor abandoned, if any."""
         return await fetch_one(self.conn, "SELECT * FROM interviews WHERE person_id=? AND"
                                " finished_at IS NULL AND abandoned_at IS NULL"

@@ -43,7 +43,7 @@ class People(_Repo):
 
     async def by_name(self, platform: str, workspace: str, name: str) -> list[Person]:
         rows = await fetch_all(self.conn, "SELECT * FROM people WHERE platform=? AND workspace=?"
-                               " AND display_name = ? COLLATE NOCASE ORDER BY id",
+                               " AND lower(display_name) = lower(?) ORDER BY id",
                                (platform, workspace, name))
         return [_person(r) for r in rows]
 

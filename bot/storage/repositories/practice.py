@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
 from bot.domain.grading import Grade
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, to_db
 from bot.storage.repositories.base import _Repo, feedback_json
 
 
 class Practice(_Repo):
     async def start(self, person_id: int, question_id: str, topic: str, now: datetime) -> int:
-        cur = await self.conn.execute(
-            "INSERT INTO practice_attempts (person_id, question_id, topic, asked_at)"
-            " VALUES (?,?,?,?)", (person_id, question_id, topic, to_db(now)))
-        return int(cur.lastrowid or 0)
+        row = await fetch_one(
+            self.conn, "INSERT INTO practice_attempts (person_id, question_id, topic, asked_at)"
+            " VALUES (?,?,?,?) RETURNING id", (person_id, question_id, topic, to_db(now)))
+        assert row is not None
+        return int(row[0])
 
-    async def get(self, attempt_id: int) -> sqlite3.Row | None:
+    async def get(self, attempt_id: int) -> Row | None:
         return await fetch_one(self.conn, "SELECT * FROM practice_attempts WHERE id=?",
                                (attempt_id,))
 

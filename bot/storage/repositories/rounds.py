@@ -3,16 +3,16 @@ through reveal to archiving."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timedelta
 
 from bot.domain.rounds import Round, RoundState
 from bot.domain.subscriptions import ChannelRef
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _Repo
 
 
-def _round(row: sqlite3.Row) -> Round:
+def _round(row: Row) -> Round:
     return Round(
         id=row["id"], subscription_id=row["subscription_id"],
         local_date=date.fromisoformat(row["local_date"]), question_id=row["question_id"],
@@ -25,14 +25,15 @@ class Rounds(_Repo):
     async def create(self, sub_id: int, local_date: date, question_id: str, opens_at: datetime,
                      deadline: datetime) -> Round | None:
         """Insert the round in state 'posting'; None if the (subscription, date) exists."""
-        cur = await self.conn.execute(
+        row = await fetch_one(
+            self.conn,
             "INSERT INTO rounds (subscription_id, local_date, question_id, state, opens_at,"
-            " deadline) VALUES (?,?,?,?,?,?) ON CONFLICT (subscription_id, local_date) DO NOTHING",
-            (sub_id, local_date.isoformat(), question_id, RoundState.POSTING.value,
-             to_db(opens_at), to_db(deadline)))
-        if cur.rowcount == 0:
+            " deadline) VALUES (?,?,?,?,?,?) ON CONFLICT (subscription_id, local_date) DO NOTHING"
+            " RETURNING id", (sub_id, local_date.isoformat(), question_id,
+                              RoundState.POSTING.value, to_db(opens_at), to_db(deadline)))
+        if row is None:
             return None
-        return await self.get(int(cur.lastrowid or 0))
+        return await self.get(int(row[0]))
 
     async def get(self, round_id: int) -> Round | None:
         row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE id=?", (round_id,))

@@ -3,24 +3,30 @@ kept in step with it."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
-
-import aiosqlite
 
 from bot.domain.scoring import Award, Board, Standing
 from bot.domain.totals import offset_spans, period_keys, sub_scope, workspace_scope
+from bot.storage.connection import Connection, Row, dialect_of
 from bot.storage.db import fetch_all, fetch_one, from_db, to_db
 from bot.storage.repositories.base import _Repo
+
+# (local time, its week's Monday, its month) of a ledger row, in each engine's date functions
+_SQLITE_LOCAL = ("datetime(substr(e.created_at, 1, 19), o.offset_s || ' seconds')",
+                 "date(lt, '-' || ((strftime('%w', lt) + 6) % 7) || ' days')",
+                 "strftime('%Y-%m', lt)")
+_PG_LOCAL = ("(substr(e.created_at, 1, 19)::timestamp + make_interval(secs => o.offset_s))",
+             "to_char(date_trunc('week', lt), 'YYYY-MM-DD')", "to_char(lt, 'YYYY-MM')")
 
 
 class Scores(_Repo):
     """The ledger, and the leaderboard totals kept in step with it. Workspace-wide totals
     use ``totals_tz`` for their weeks and months; channel totals use the channel's zone."""
 
-    def __init__(self, conn: aiosqlite.Connection, totals_tz: str = "UTC") -> None:
+    def __init__(self, conn: Connection, totals_tz: str = "UTC") -> None:
         super().__init__(conn)
         self.totals_tz = totals_tz
+        self._team_join = "JOIN" if dialect_of(conn) == "postgresql" else "CROSS JOIN"
 
     async def add(self, award: Award, *, board: Board, subscription_id: int | None,
                   round_id: int | None, at: datetime, actor_id: int | None = None) -> bool:
@@ -50,7 +56,7 @@ class Scores(_Repo):
         await self.conn.executemany(
             "INSERT INTO score_totals (scope, board, period, person_id, points)"
             " VALUES (?,?,?,?,?) ON CONFLICT (scope, board, period, person_id)"
-            " DO UPDATE SET points = points + excluded.points",
+            " DO UPDATE SET points = score_totals.points + excluded.points",
             [(scope, board, key, person_id, points)
              for scope, tz in targets for key in period_keys(at, tz)])
 
@@ -67,22 +73,22 @@ class Scores(_Repo):
             return 0
         zones = {self.totals_tz} | {r[0] for r in await fetch_all(
             self.conn, "SELECT DISTINCT timezone FROM subscriptions")}
-        await self.conn.execute("DROP TABLE IF EXISTS temp.tz_spans")
-        await self.conn.execute("CREATE TEMP TABLE tz_spans (tz TEXT, start TEXT, end TEXT,"
-                                " offset_s INTEGER)")
+        postgres = dialect_of(self.conn) == "postgresql"
+        temp, text = ("pg_temp", 'TEXT COLLATE "C"') if postgres else ("temp", "TEXT")
+        await self.conn.execute(f"DROP TABLE IF EXISTS {temp}.tz_spans")
+        await self.conn.execute(f"CREATE TEMP TABLE tz_spans (tz {text}, start {text},"
+                                f" stop {text}, offset_s INTEGER)")
         first, last = from_db(span[0]), from_db(span[1])
-        await self.conn.executemany("INSERT INTO temp.tz_spans VALUES (?,?,?,?)",
+        await self.conn.executemany(f"INSERT INTO {temp}.tz_spans VALUES (?,?,?,?)",
                                     [row for tz in zones for row in offset_spans(tz, first,
                                                                                  last)])
-        local = "datetime(substr(e.created_at, 1, 19), o.offset_s || ' seconds')"
-        spans = "JOIN temp.tz_spans o ON o.tz = {tz} AND e.created_at >= o.start" \
-                " AND e.created_at < o.end"
+        local, week, month = _PG_LOCAL if postgres else _SQLITE_LOCAL
+        spans = f"JOIN {temp}.tz_spans o ON o.tz = {{tz}} AND e.created_at >= o.start" \
+                " AND e.created_at < o.stop"
         await self.conn.execute(f"""
             INSERT INTO score_totals (scope, board, period, person_id, points)
             SELECT scope, board, CASE k.kind WHEN 'all' THEN 'all'
-                     WHEN 'w' THEN 'w:' || date(lt, '-' || ((strftime('%w', lt) + 6) % 7)
-                                                || ' days')
-                     ELSE 'm:' || strftime('%Y-%m', lt) END AS period,
+                     WHEN 'w' THEN 'w:' || {week} ELSE 'm:' || {month} END AS period,
                    person_id, SUM(points)
             FROM (SELECT 'ws:' || p.platform || ':' || p.workspace AS scope, e.board,
                          e.person_id, e.points, {local} AS lt
@@ -91,10 +97,10 @@ class Scores(_Repo):
                   UNION ALL
                   SELECT 'sub:' || e.subscription_id, e.board, e.person_id, e.points, {local}
                   FROM score_events e JOIN subscriptions s ON s.id = e.subscription_id
-                  {spans.format(tz='s.timezone')})
+                  {spans.format(tz='s.timezone')}) u
             CROSS JOIN (SELECT 'all' AS kind UNION ALL SELECT 'w' UNION ALL SELECT 'm') k
             GROUP BY scope, board, period, person_id""", (self.totals_tz,))
-        await self.conn.execute("DROP TABLE temp.tz_spans")
+        await self.conn.execute(f"DROP TABLE {temp}.tz_spans")
         return int(span[2])
 
     async def top(self, *, scope: str, board: Board, period: str, limit: int = 10,
@@ -107,11 +113,12 @@ class Scores(_Repo):
                 " AND t.period=? AND t.points <> 0 ORDER BY t.points DESC, p.display_name"
                 " LIMIT ?", (scope, board.value, period, limit))
         else:
-            # Walk the (small) team and look each member's total up by primary key; CROSS
-            # JOIN fixes that order (the planner would otherwise scan the whole scope).
+            # Walk the (small) team and look each member's total up by primary key; on
+            # SQLite CROSS JOIN fixes that order (its planner would otherwise scan the whole
+            # scope); PostgreSQL's planner finds it alone, and takes no ON after CROSS JOIN.
             rows = await fetch_all(
                 self.conn, "SELECT t.person_id, t.points, p.display_name FROM team_members m"
-                " CROSS JOIN score_totals t ON t.scope=? AND t.board=? AND t.period=?"
+                f" {self._team_join} score_totals t ON t.scope=? AND t.board=? AND t.period=?"
                 " AND t.person_id = m.person_id JOIN people p ON p.id = t.person_id"
                 " WHERE m.team_id=? AND t.points <> 0 ORDER BY t.points DESC,"
                 " p.display_name LIMIT ?", (scope, board.value, period, team_id, limit))
@@ -135,14 +142,14 @@ class Scores(_Repo):
                 " period=? AND points > ?", (scope, board.value, period, mine[0]))
         else:
             above = await fetch_one(
-                self.conn, "SELECT COUNT(*) FROM team_members m CROSS JOIN score_totals t"
+                self.conn, f"SELECT COUNT(*) FROM team_members m {self._team_join} score_totals t"
                 " ON t.scope=? AND t.board=? AND t.period=? AND t.person_id = m.person_id"
                 " WHERE m.team_id=? AND t.points > ?",
                 (scope, board.value, period, team_id, mine[0]))
         assert above is not None
         return Standing(int(above[0]) + 1, person_id, mine[1], mine[0])
 
-    async def for_round(self, round_id: int) -> list[sqlite3.Row]:
+    async def for_round(self, round_id: int) -> list[Row]:
         return await fetch_all(self.conn, "SELECT * FROM score_events WHERE round_id=?"
                                " ORDER BY id", (round_id,))
 
@@ -193,7 +200,7 @@ class Scores(_Repo):
         return cur.rowcount == 1
 
     async def ledger(self, *, person_ids: list[int], start: datetime,
-                     end: datetime) -> list[sqlite3.Row]:
+                     end: datetime) -> list[Row]:
         """The rows behind a report, for CSV export."""
         if not person_ids:
             return []

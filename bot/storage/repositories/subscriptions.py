@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime, time, timedelta
 
 from bot.domain.rounds import Person
 from bot.domain.subscriptions import ChannelRef, Subscription
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, to_db
 from bot.storage.repositories.base import _person, _Repo
 
 
-def _subscription(row: sqlite3.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     hh, mm = row["post_time"].split(":")
     return Subscription(
         id=row["id"], channel=ChannelRef(row["platform"], row["workspace"], row["channel_id"]),

@@ -3,11 +3,11 @@ their members, and their appointed leads."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.rounds import Person
+from bot.storage.connection import Row
 from bot.storage.db import fetch_all, fetch_one, to_db
 from bot.storage.repositories.base import _person, _Repo
 
@@ -21,19 +21,20 @@ class TeamRow:
     group_id: str | None
 
 
-def _team(row: sqlite3.Row) -> TeamRow:
+def _team(row: Row) -> TeamRow:
     return TeamRow(row["id"], row["platform"], row["workspace"], row["name"], row["group_id"])
 
 
 class Teams(_Repo):
     async def create(self, platform: str, workspace: str, name: str,
                      now: datetime) -> TeamRow | None:
-        cur = await self.conn.execute(
-            "INSERT INTO teams (platform, workspace, name, created_at) VALUES (?,?,?,?)"
-            " ON CONFLICT DO NOTHING", (platform, workspace, name, to_db(now)))
-        if cur.rowcount == 0:
+        row = await fetch_one(
+            self.conn, "INSERT INTO teams (platform, workspace, name, created_at) VALUES"
+            " (?,?,?,?) ON CONFLICT DO NOTHING RETURNING id",
+            (platform, workspace, name, to_db(now)))
+        if row is None:
             return None
-        return await self.get(int(cur.lastrowid or 0))
+        return await self.get(int(row[0]))
 
     async def get(self, team_id: int) -> TeamRow | None:
         row = await fetch_one(self.conn, "SELECT * FROM teams WHERE id=?", (team_id,))
@@ -50,10 +51,16 @@ class Teams(_Repo):
         return [_team(r) for r in rows]
 
     async def rename(self, team_id: int, name: str) -> bool:
-        try:
-            await self.conn.execute("UPDATE teams SET name=? WHERE id=?", (name, team_id))
-        except sqlite3.IntegrityError:
+        """False (nothing changed) when another team of the workspace has the name. Asked
+        first rather than caught as a unique violation: on PostgreSQL a failed statement
+        spoils the rest of its transaction."""
+        taken = await fetch_one(
+            self.conn, "SELECT 1 FROM teams t JOIN teams o ON o.platform = t.platform AND"
+            " o.workspace = t.workspace AND o.id <> t.id WHERE t.id=? AND o.name=?",
+            (team_id, name))
+        if taken is not None:
             return False
+        await self.conn.execute("UPDATE teams SET name=? WHERE id=?", (name, team_id))
         return True
 
     async def delete(self, team_id: int) -> None:

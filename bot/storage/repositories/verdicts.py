@@ -20,7 +20,7 @@ class Verdicts(_Repo):
 
     async def put(self, key: str, grade: Grade, now: datetime) -> None:
         await self.conn.execute(
-            "INSERT OR IGNORE INTO judge_verdicts (key, covered, missed, score, feedback,"
-            " created_at) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO judge_verdicts (key, covered, missed, score, feedback,"
+            " created_at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             (key, json.dumps(list(grade.covered)), json.dumps(list(grade.missed)),
              grade.score, feedback_json(grade), to_db(now)))
