@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     fl = qs.add_parser("flags", help="flags people raised on reference answers",
                        description="List the open flags on reference answers (wrong or "
                        "outdated, with the note), by question, from the bot's database.")
-    fl.add_argument("--db", type=Path, help="SQLite database file (default: QUIZBOT_DB)")
+    fl.add_argument("--db", help=DB_HELP + " (default: QUIZBOT_DATABASE_URL or QUIZBOT_DB)")
     fl.add_argument("--json", action="store_true", help="print JSON")
     fl.add_argument("--all", action="store_true", help="closed flags too")
     sc = qs.add_parser("schema", help="print the topic file JSON Schema",
@@ -180,7 +180,7 @@ def _cmd_questions(args: argparse.Namespace) -> int:
         from bot.cli_questions import flags
 
         settings = _settings(args.db)
-        return flags(settings.db, settings.questions_dir, as_json=args.json,
+        return flags(settings.database(), settings.questions_dir, as_json=args.json,
                      include_closed=args.all)
     path = args.path or _settings().questions_dir
     try:

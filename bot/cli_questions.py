@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.bank import BankError, QuestionBank, load_bank
-from bot.storage.db import Database
+from bot.storage.db import Database, is_postgres_url, sqlite_path
 
 OLDEST = 10
 #: the migration that made the flags table
@@ -36,26 +36,29 @@ def review_lines(ages: dict[str, Any]) -> list[str]:
     return lines
 
 
-def flags(db_path: Path, questions: Path, *, as_json: bool, include_closed: bool) -> int:
+def flags(target: str, questions: Path, *, as_json: bool, include_closed: bool) -> int:
     """Print the flags on reference answers, by question; exit 1 when there is no usable
-    database (this reads one, it never creates or migrates it)."""
-    if not db_path.is_file():
-        print(f"quizbot: no database file at {db_path}; give --db the file `quizbot run` "
-              "uses", file=sys.stderr)
+    database (this reads one, it never creates or migrates it). ``target`` is a SQLite file
+    or a PostgreSQL URL, which is never printed (it may hold a password)."""
+    postgres = is_postgres_url(target)
+    if not postgres and not Path(sqlite_path(target)).is_file():
+        print(f"quizbot: no database file at {sqlite_path(target)}; give --db the file "
+              "`quizbot run` uses", file=sys.stderr)
         return 1
-    return asyncio.run(_flags(db_path, questions, as_json=as_json,
+    where = "the PostgreSQL database" if postgres else str(sqlite_path(target))
+    return asyncio.run(_flags(target, where, questions, as_json=as_json,
                               include_closed=include_closed))
 
 
-async def _flags(db_path: Path, questions: Path, *, as_json: bool,
+async def _flags(target: str, where: str, questions: Path, *, as_json: bool,
                  include_closed: bool) -> int:
     from bot.storage.repositories import Flags
 
-    db = await Database.open(db_path, migrate=False, read_only=True)
+    db = await Database.open(target, migrate=False, read_only=True)
     try:
         if await db.schema_version() < FLAGS_SCHEMA:
-            print(f"quizbot: {db_path} predates flags; run `quizbot db migrate --db "
-                  f"{db_path}`", file=sys.stderr)
+            print(f"quizbot: {where} predates flags; run `quizbot db migrate` on it",
+                  file=sys.stderr)
             return 1
         async with db.reading() as conn:
             found = await Flags(conn).listing(include_closed=include_closed)
