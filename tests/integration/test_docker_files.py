@@ -76,6 +76,7 @@ def parse_dockerfile(text: str) -> list[Stage]:
 STAGES = parse_dockerfile((ROOT / "Dockerfile").read_text(encoding="utf-8"))
 BUILDER, RUNTIME = STAGES[0], STAGES[-1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+SCALE = yaml.safe_load((ROOT / "docker-compose.scale.yml").read_text(encoding="utf-8"))
 
 
 def exec_form(args: str) -> list[str]:
@@ -109,7 +110,8 @@ def test_the_dependency_step_lists_exactly_pyprojects_dependencies(tmp_path: Pat
     (tmp_path / "pyproject.toml").write_bytes((ROOT / "pyproject.toml").read_bytes())
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run(["sh", "-c", listing], cwd=tmp_path, env=env, check=True, timeout=60)
-    wanted = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["postgres"]
     assert (tmp_path / "requirements.txt").read_text().splitlines() == wanted
 
 
@@ -181,3 +183,21 @@ def test_the_images_entrypoint_without_tokens_says_what_is_missing(tmp_path: Pat
 @pytest.mark.parametrize("name", ["build", "*.egg-info", ".env", "tests"])
 def test_dockerignore_keeps_local_files_out_of_the_context(name: str) -> None:
     assert name in (ROOT / ".dockerignore").read_text().splitlines()
+
+
+def test_the_scale_compose_runs_two_replicas_on_one_postgresql() -> None:
+    """docker-compose.scale.yml: PostgreSQL with a health check and its data on a volume,
+    two quizbot replicas on the same database URL, each waiting for the database."""
+    services = SCALE["services"]
+    db = services["db"]
+    assert db["image"].startswith("postgres:") and "healthcheck" in db
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in db["volumes"])
+    replicas = [s for name, s in services.items() if name != "db"]
+    assert len(replicas) == 2
+    urls = {r["environment"]["QUIZBOT_DATABASE_URL"] for r in replicas}
+    assert len(urls) == 1 and next(iter(urls)).startswith("postgresql://")
+    assert "@db:5432/" in next(iter(urls))
+    for r in replicas:
+        assert r["depends_on"]["db"]["condition"] == "service_healthy"
+        assert r["image"] == "quizbot:latest" and r["restart"] == "unless-stopped"
+    assert sum("build" in r for r in replicas) == 1     # one builds, both run the image
