@@ -74,6 +74,16 @@ class BackupRefusedError(RuntimeError):
     """``Database.backup`` did not write: the destination or the source is unfit. One line."""
 
 
+def refuse_unfit_backup_file(dest: Path, force: bool) -> None:
+    """The checks every engine's backup makes of its destination file."""
+    if not dest.parent.is_dir():
+        raise BackupRefusedError(f"the folder {dest.parent} does not exist; create it first")
+    if dest.is_dir():
+        raise BackupRefusedError(f"{dest} is a folder; give the backup's file name")
+    if dest.exists() and not force:
+        raise BackupRefusedError(f"{dest} exists; pass --force to replace it")
+
+
 def to_db(moment: datetime) -> str:
     """A UTC timestamp as fixed-width text, so SQL text comparison is time comparison."""
     if moment.tzinfo is None:

@@ -31,6 +31,7 @@ from bot.storage.db import (
     Database,
     StorageError,
     UnreachableDatabaseError,
+    refuse_unfit_backup_file,
     to_db,
 )
 from bot.storage.leadership import AdvisoryLeadership
@@ -243,12 +244,7 @@ class PostgresDatabase(Database):
         if exe is None:
             raise BackupRefusedError("pg_dump is not on PATH: a PostgreSQL backup delegates to"
                                      " it; install PostgreSQL's client tools")
-        if not dest.parent.is_dir():
-            raise BackupRefusedError(f"the folder {dest.parent} does not exist; create it first")
-        if dest.is_dir():
-            raise BackupRefusedError(f"{dest} is a folder; give the backup's file name")
-        if dest.exists() and not force:
-            raise BackupRefusedError(f"{dest} exists; pass --force to replace it")
+        refuse_unfit_backup_file(dest, force)
         url, password = _without_password(self.url)
         env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
         fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)

@@ -24,6 +24,7 @@ from bot.storage.db import (
     Database,
     StorageError,
     UnusableDatabaseError,
+    refuse_unfit_backup_file,
     to_db,
     unusable,
 )
@@ -253,12 +254,7 @@ def _refuse_unfit_destination(source: Path, dest: Path, force: bool) -> None:
     if dest.resolve() in own_files or (dest.exists() and os.path.samefile(dest, source)):
         raise BackupRefusedError(f"{dest} is the database {source} or one of its files; "
                                  "give another file")
-    if not dest.parent.is_dir():
-        raise BackupRefusedError(f"the folder {dest.parent} does not exist; create it first")
-    if dest.is_dir():
-        raise BackupRefusedError(f"{dest} is a folder; give the backup's file name")
-    if dest.exists() and not force:
-        raise BackupRefusedError(f"{dest} exists; pass --force to replace it")
+    refuse_unfit_backup_file(dest, force)
     for suffix in ("-wal", "-journal"):
         if Path(f"{dest}{suffix}").exists():
             raise BackupRefusedError(
