@@ -96,6 +96,17 @@ PRIVILEGED_INTENTS_HELP = (
     "developer portal does not grant. Turn on 'Message Content Intent' (and 'Server Members "
     "Intent' if QUIZBOT_DISCORD_MEMBERS_INTENT=true) under Bot, Privileged Gateway Intents, "
     "or set QUIZBOT_DISCORD_MESSAGE_CONTENT=false to take answers by button only.")
+#: gateway close codes no reconnect can cure (topics/opcodes-and-status-codes)
+SHARDING_HELP = {
+    4010: "Discord closed the gateway with 4010 (invalid shard): each of "
+          "QUIZBOT_DISCORD_SHARD_IDS must be below QUIZBOT_DISCORD_SHARDS, and a very large "
+          "bot's shard count a multiple of the one Discord assigned it. Unset "
+          "QUIZBOT_DISCORD_SHARDS and set QUIZBOT_DISCORD_SHARDED=true to take Discord's "
+          "recommendation.",
+    4011: "Discord closed the gateway with 4011 (sharding required): the bot is in more "
+          "servers than one connection may hold. Set QUIZBOT_DISCORD_SHARDED=true (or "
+          "QUIZBOT_DISCORD_SHARDS).",
+}
 
 
 def _tolerate_malformed_events(client: discord.Client) -> None:
@@ -314,9 +325,10 @@ class PracticeModal(_AnswerModal, title="Practice answer"):
 class QuizClient(discord.Client):
     """The client; it knows its adapter, so buttons and modals can reach the core."""
 
-    def __init__(self, adapter: DiscordAdapter, *, intents: discord.Intents) -> None:
+    def __init__(self, adapter: DiscordAdapter, *, intents: discord.Intents,
+                 **options: Any) -> None:
         super().__init__(intents=intents, guild_ready_timeout=0.5,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.adapter = adapter
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
 
@@ -327,14 +339,16 @@ class QuizClient(discord.Client):
 
 
 class ShardedQuizClient(discord.AutoShardedClient, QuizClient):
-    """The same, sharded (QUIZBOT_DISCORD_SHARDED=true) for very large installs."""
+    """The same, sharded for very large installs: one gateway connection per shard (all,
+    or the ``shard_ids`` this replica holds), events from all of them on the one adapter."""
 
 
 class DiscordAdapter:
     name = PLATFORM
 
     def __init__(self, core: CoreServices, *, token: str, guild_id: int | None = None,
-                 sharded: bool = False, members_intent: bool = False,
+                 sharded: bool = False, shard_count: int | None = None,
+                 shard_ids: Sequence[int] | None = None, members_intent: bool = False,
                  message_content: bool = True, api_base: str | None = None,
                  gateway_url: str | None = None) -> None:
         self.core, self._token, self.guild_id = core, token, guild_id
@@ -344,8 +358,12 @@ class DiscordAdapter:
         intents.members = members_intent
         #: whether thread replies can be read as answers (else: the answer button only)
         self.reads_replies = message_content
+        # a shard count of its own, or (None) the one GET /gateway/bot recommends
+        sharded = sharded or shard_count is not None
+        shards: dict[str, Any] = {"shard_count": shard_count, "shard_ids": list(
+            shard_ids) if shard_ids is not None else None} if sharded else {}
         client_class = ShardedQuizClient if sharded else QuizClient
-        self.client: QuizClient = client_class(self, intents=intents)
+        self.client: QuizClient = client_class(self, intents=intents, **shards)
         self.sharded = sharded
         self.ready = asyncio.Event()
         self._catching_up: asyncio.Future[None] | None = None
@@ -367,6 +385,10 @@ class DiscordAdapter:
                 await self.client.start(self._token)
         except discord.PrivilegedIntentsRequired:
             raise ConfigError(PRIVILEGED_INTENTS_HELP) from None
+        except discord.ConnectionClosed as exc:
+            if exc.code in SHARDING_HELP:
+                raise ConfigError(SHARDING_HELP[exc.code]) from None
+            raise
         except discord.LoginFailure:
             raise ConfigError("Discord refused the token (401): check DISCORD_TOKEN in the "
                               "developer portal under Bot, Reset Token.") from None
