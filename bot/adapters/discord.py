@@ -79,6 +79,7 @@ FIELD_LIMIT, EMBED_LIMIT, EMBEDS_PER_MESSAGE, FIELDS_PER_EMBED = 1024, 6000, 10,
 #: what a bot may attach to a direct message (there is no server boost to read it from)
 DM_UPLOAD_LIMIT = 10 * 1024 * 1024
 COLOR = 0x5865F2
+IDENTIFY_WINDOW = 5.0               # seconds between identifies of one rate-limit key
 HISTORY_LOOKBACK = 50               # recent messages searched for an earlier post
 CATCH_UP_MESSAGES = 500             # of an open round's thread, read back after an outage
 THREAD_ALREADY_EXISTS = 160004      # "A thread has already been created for this message"
@@ -341,6 +342,28 @@ class QuizClient(discord.Client):
 class ShardedQuizClient(discord.AutoShardedClient, QuizClient):
     """The same, sharded for very large installs: one gateway connection per shard (all,
     or the ``shard_ids`` this replica holds), events from all of them on the one adapter."""
+
+    _concurrency: int | None = None
+    _identified: dict[int, float]
+
+    async def before_identify_hook(self, shard_id: int | None, *,
+                                   initial: bool = False) -> None:
+        """Discord lets ``max_concurrency`` shards identify together, one per rate-limit key
+        (shard_id % max_concurrency) every 5 seconds (topics/gateway, "Max Concurrency");
+        discord.py waits 5 seconds before every shard but the first instead."""
+        if self._concurrency is None:
+            self._identified = {}
+            try:
+                self._concurrency = max(1, (await self.fetch_session_start_limits())
+                                        .max_concurrency)
+            except discord.DiscordException:
+                self._concurrency = 1
+        key = (shard_id or 0) % self._concurrency
+        loop = asyncio.get_running_loop()
+        wait = self._identified.get(key, -IDENTIFY_WINDOW) + IDENTIFY_WINDOW - loop.time()
+        self._identified[key] = loop.time() + max(0.0, wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
 
 class DiscordAdapter:

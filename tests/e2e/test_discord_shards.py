@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.adapters import discord as discord_adapter
 from bot.adapters.base import Actor, ConfigError, Message
 from bot.app import Core
 from bot.bank import QuestionBank
@@ -70,8 +71,8 @@ async def test_two_shards_each_carry_their_guild_to_the_core(
         # two connections, each identified with its shard, each given only its guild
         assert sorted((s.shard, s.guilds) for s in fake.sessions) == [
             ((0, 2), [GUILD_ID]), ((1, 2), [GUILD_B])]
-        asked = [c for c in fake.calls if c.path == "/gateway/bot"]
-        assert len(asked) == (1 if "sharded" in options else 0)    # the recommendation
+        assert fake.refused_identifies == 0
+        assert any(c.path == "/gateway/bot" for c in fake.calls)   # limits (and count)
         assert {g.id for g in env.adapter.client.guilds} == {GUILD_ID, GUILD_B}
 
         threads = {g: await post_daily_question(env, clock, c) for g, c in fake.guilds.items()}
@@ -112,6 +113,22 @@ async def test_a_replica_holding_one_shard_gets_only_its_guild(
         rnd = await env.core.rounds.post_due(sub.id)
         assert rnd is not None and rnd.thread_id and int(rnd.thread_id) in fake.threads
         assert fake.undelivered == ["THREAD_CREATE"]   # shard 0's connection is elsewhere
+
+
+async def test_shards_of_one_rate_limit_key_identify_apart(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With max_concurrency 1, shard 1 waits its turn (the window scaled down to 0.3 s on
+    both sides), so Discord never answers an identify with Invalid Session."""
+    async def one_at_a_time(fake: FakeDiscord, core: Core) -> None:
+        await two_guilds(fake, core)
+        fake.max_concurrency, fake.identify_seconds = 1, 0.3
+
+    monkeypatch.setattr(discord_adapter, "IDENTIFY_WINDOW", 0.3)
+    async with discord_env(settings, clock, sample_bank, prepare=one_at_a_time,
+                           shard_count=2) as env:
+        assert sorted(s.shard for s in env.fake.sessions if s.shard) == [(0, 2), (1, 2)]
+        assert env.fake.refused_identifies == 0
 
 
 async def test_an_unsharded_bot_in_too_many_guilds_is_told_to_shard(
