@@ -233,6 +233,7 @@ def _discord(core: Core) -> Callable[[], Adapter]:
     return partial(
         DiscordAdapter, core, token=s.discord_token.get_secret_value(),
         guild_id=s.discord_guild_id, sharded=s.discord_sharded,
+        shard_count=s.discord_shards, shard_ids=s.discord_shard_ids,
         members_intent=s.discord_members_intent, message_content=s.discord_message_content,
         api_base=s.discord_api_base, gateway_url=s.discord_gateway_url)
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.bank import DEFAULT_DIR
 from bot.domain.parsing import InputError, parse_duration, parse_time_of_day, parse_timezone
@@ -74,7 +80,14 @@ class Settings(BaseSettings):
     discord_api_base: str | None = Field(None, description="REST base override, e.g. "
                                          "http://127.0.0.1:PORT/api/v10 (proxies, tests)")
     discord_gateway_url: str | None = Field(None, description="gateway URL override")
-    discord_sharded: bool = Field(False, description="run as an AutoShardedClient")
+    discord_sharded: bool = Field(
+        False, description="run sharded, as many shards as Discord recommends")
+    discord_shards: int | None = Field(
+        None, ge=1, le=10_000, description="run this many gateway shards (implies sharded); "
+        "unset: one connection, or Discord's recommendation when sharded")
+    discord_shard_ids: Annotated[list[int] | None, NoDecode] = Field(
+        None, description="the shards this process holds, e.g. 0,1 (needs discord_shards; "
+        "unset: all): one set per replica")
     discord_message_content: bool = Field(
         True, description="privileged Message Content intent: thread replies are answers "
         "(false: answers by button and form only)")
@@ -100,6 +113,28 @@ class Settings(BaseSettings):
         if isinstance(v, str) and not v.strip():
             return None
         return v
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, v: object) -> object:
+        """`QUIZBOT_DISCORD_SHARD_IDS=0,2` is a plain comma-separated list."""
+        if isinstance(v, str):
+            return [p.strip() for p in v.split(",") if p.strip()] or None
+        return v
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shards_fit(cls, ids: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        """Shard ids only mean something against a count, and each must be below it, or
+        Discord closes the connection (4010)."""
+        if ids is None:
+            return None
+        count = info.data.get("discord_shards")
+        if count is None:
+            raise ValueError("needs QUIZBOT_DISCORD_SHARDS (the total number of shards)")
+        if any(not 0 <= i < count for i in ids) or len(set(ids)) != len(ids):
+            raise ValueError(f"each shard once, from 0 to {count - 1}")
+        return ids
 
     @field_validator("log_level")
     @classmethod

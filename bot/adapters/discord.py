@@ -79,6 +79,7 @@ FIELD_LIMIT, EMBED_LIMIT, EMBEDS_PER_MESSAGE, FIELDS_PER_EMBED = 1024, 6000, 10,
 #: what a bot may attach to a direct message (there is no server boost to read it from)
 DM_UPLOAD_LIMIT = 10 * 1024 * 1024
 COLOR = 0x5865F2
+IDENTIFY_WINDOW = 5.0               # seconds between identifies of one rate-limit key
 HISTORY_LOOKBACK = 50               # recent messages searched for an earlier post
 CATCH_UP_MESSAGES = 500             # of an open round's thread, read back after an outage
 THREAD_ALREADY_EXISTS = 160004      # "A thread has already been created for this message"
@@ -96,6 +97,17 @@ PRIVILEGED_INTENTS_HELP = (
     "developer portal does not grant. Turn on 'Message Content Intent' (and 'Server Members "
     "Intent' if QUIZBOT_DISCORD_MEMBERS_INTENT=true) under Bot, Privileged Gateway Intents, "
     "or set QUIZBOT_DISCORD_MESSAGE_CONTENT=false to take answers by button only.")
+#: gateway close codes no reconnect can cure (topics/opcodes-and-status-codes)
+SHARDING_HELP = {
+    4010: "Discord closed the gateway with 4010 (invalid shard): each of "
+          "QUIZBOT_DISCORD_SHARD_IDS must be below QUIZBOT_DISCORD_SHARDS, and a very large "
+          "bot's shard count a multiple of the one Discord assigned it. Unset "
+          "QUIZBOT_DISCORD_SHARDS and set QUIZBOT_DISCORD_SHARDED=true to take Discord's "
+          "recommendation.",
+    4011: "Discord closed the gateway with 4011 (sharding required): the bot is in more "
+          "servers than one connection may hold. Set QUIZBOT_DISCORD_SHARDED=true (or "
+          "QUIZBOT_DISCORD_SHARDS).",
+}
 
 
 def _tolerate_malformed_events(client: discord.Client) -> None:
@@ -314,9 +326,10 @@ class PracticeModal(_AnswerModal, title="Practice answer"):
 class QuizClient(discord.Client):
     """The client; it knows its adapter, so buttons and modals can reach the core."""
 
-    def __init__(self, adapter: DiscordAdapter, *, intents: discord.Intents) -> None:
+    def __init__(self, adapter: DiscordAdapter, *, intents: discord.Intents,
+                 **options: Any) -> None:
         super().__init__(intents=intents, guild_ready_timeout=0.5,
-                         allowed_mentions=discord.AllowedMentions.none())
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
         self.adapter = adapter
         self.tree: app_commands.CommandTree[Any] = app_commands.CommandTree(self)
 
@@ -327,14 +340,38 @@ class QuizClient(discord.Client):
 
 
 class ShardedQuizClient(discord.AutoShardedClient, QuizClient):
-    """The same, sharded (QUIZBOT_DISCORD_SHARDED=true) for very large installs."""
+    """The same, sharded for very large installs: one gateway connection per shard (all,
+    or the ``shard_ids`` this replica holds), events from all of them on the one adapter."""
+
+    _concurrency: int | None = None
+    _identified: dict[int, float]
+
+    async def before_identify_hook(self, shard_id: int | None, *,
+                                   initial: bool = False) -> None:
+        """Discord lets ``max_concurrency`` shards identify together, one per rate-limit key
+        (shard_id % max_concurrency) every 5 seconds (topics/gateway, "Max Concurrency");
+        discord.py waits 5 seconds before every shard but the first instead."""
+        if self._concurrency is None:
+            self._identified = {}
+            try:
+                self._concurrency = max(1, (await self.fetch_session_start_limits())
+                                        .max_concurrency)
+            except discord.DiscordException:
+                self._concurrency = 1
+        key = (shard_id or 0) % self._concurrency
+        loop = asyncio.get_running_loop()
+        wait = self._identified.get(key, -IDENTIFY_WINDOW) + IDENTIFY_WINDOW - loop.time()
+        self._identified[key] = loop.time() + max(0.0, wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
 
 class DiscordAdapter:
     name = PLATFORM
 
     def __init__(self, core: CoreServices, *, token: str, guild_id: int | None = None,
-                 sharded: bool = False, members_intent: bool = False,
+                 sharded: bool = False, shard_count: int | None = None,
+                 shard_ids: Sequence[int] | None = None, members_intent: bool = False,
                  message_content: bool = True, api_base: str | None = None,
                  gateway_url: str | None = None) -> None:
         self.core, self._token, self.guild_id = core, token, guild_id
@@ -344,8 +381,12 @@ class DiscordAdapter:
         intents.members = members_intent
         #: whether thread replies can be read as answers (else: the answer button only)
         self.reads_replies = message_content
+        # a shard count of its own, or (None) the one GET /gateway/bot recommends
+        sharded = sharded or shard_count is not None
+        shards: dict[str, Any] = {"shard_count": shard_count, "shard_ids": list(
+            shard_ids) if shard_ids is not None else None} if sharded else {}
         client_class = ShardedQuizClient if sharded else QuizClient
-        self.client: QuizClient = client_class(self, intents=intents)
+        self.client: QuizClient = client_class(self, intents=intents, **shards)
         self.sharded = sharded
         self.ready = asyncio.Event()
         self._catching_up: asyncio.Future[None] | None = None
@@ -367,6 +408,10 @@ class DiscordAdapter:
                 await self.client.start(self._token)
         except discord.PrivilegedIntentsRequired:
             raise ConfigError(PRIVILEGED_INTENTS_HELP) from None
+        except discord.ConnectionClosed as exc:
+            if exc.code in SHARDING_HELP:
+                raise ConfigError(SHARDING_HELP[exc.code]) from None
+            raise
         except discord.LoginFailure:
             raise ConfigError("Discord refused the token (401): check DISCORD_TOKEN in the "
                               "developer portal under Bot, Reset Token.") from None

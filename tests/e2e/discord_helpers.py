@@ -16,7 +16,7 @@ from bot.app import Core, build
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
-from tests.fakes.discord import FakeDiscord, fake_discord
+from tests.fakes.discord import CHANNEL_ID, FakeDiscord, fake_discord
 
 TOKEN = "OTAw.fake.discord-token-secret"  # base64("900") is the application id
 
@@ -29,10 +29,10 @@ class DiscordEnv:
     task: asyncio.Task[None] | None = None
 
     async def run(self, name: str, text: str = "", *, by: int = 21,
-                  option: str = "command") -> str:
+                  option: str = "command", channel_id: int = CHANNEL_ID) -> str:
         """Invoke a slash command with one string option; returns what the person saw."""
         options = [{"name": option, "type": 3, "value": text}] if text else []
-        inter = await self.fake.command(name, options, by=by)
+        inter = await self.fake.command(name, options, by=by, channel_id=channel_id)
         await self.fake.wait_for(lambda: bool(self.fake.replies_to(inter)))
         return "\n".join(self.fake.text_of(m) for m in self.fake.replies_to(inter))
 
@@ -41,15 +41,16 @@ class DiscordEnv:
 async def discord_env(settings: Settings, clock: FixedClock, bank: QuestionBank, *,
                       members_intent: bool = False, message_content: bool = True,
                       prepare: Callable[[FakeDiscord, Core], Awaitable[None]] | None = None,
-                      wait_ready: bool = True) -> AsyncIterator[DiscordEnv]:
+                      wait_ready: bool = True, **options: Any) -> AsyncIterator[DiscordEnv]:
     """The real adapter on a fresh core, connected to a fake Discord. ``prepare`` runs
-    before the adapter starts (to set the fake's rules or the core's state)."""
+    before the adapter starts (to set the fake's rules or the core's state); ``options``
+    go to the adapter (sharding)."""
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     async with fake_discord() as fake:
         core = await build(settings, clock=clock, bank=bank)
         adapter = DiscordAdapter(core, token=TOKEN, api_base=fake.api, gateway_url=fake.gateway,
                                  members_intent=members_intent,
-                                 message_content=message_content)
+                                 message_content=message_content, **options)
         if prepare is not None:
             await prepare(fake, core)
         env = DiscordEnv(fake, core, adapter)

@@ -12,6 +12,13 @@ limits (50035), a second thread on a message (160004), threads without the permi
 (10062) or twice (40060), modals and autocomplete over their limits, files over the upload
 limit (40005) or whose parts do not match the payload's attachments (50035). A nonce sent
 with enforce_nonce returns the message it already created.
+
+It shards as Discord does: an IDENTIFY may carry ``shard: [id, count]``, and that connection
+then gets only the guilds with ``(guild_id >> 22) % count == id`` (DMs go to shard 0); a bad
+shard is closed with 4010, and a connection that would hold more than
+``max_guilds_per_session`` guilds with 4011 (sharding required). Shards identify at most
+``max_concurrency`` at a time, one per key (shard_id % max_concurrency) every
+``identify_seconds``; a shard identifying too soon gets an Invalid Session (op 9).
 """
 
 from __future__ import annotations
@@ -60,6 +67,39 @@ def member(uid: int) -> dict[str, Any]:
             "deaf": False, "mute": False, "nick": None, "permissions": "0"}
 
 
+#: gateway close codes (topics/opcodes-and-status-codes)
+INVALID_SHARD, SHARDING_REQUIRED, DISALLOWED_INTENTS = 4010, 4011, 4014
+GUILDS_PER_SESSION = 2500   # topics/gateway, "Sharding": more than this must shard
+IDENTIFY_SECONDS = 5.0      # topics/gateway, "Max Concurrency": per rate-limit key
+
+
+def shard_of(guild_id: int, count: int) -> int:
+    """Which shard gets a guild's events (topics/gateway, "Sharding Formula")."""
+    return (guild_id >> 22) % count
+
+
+@dataclass
+class Session:
+    """One identified gateway connection: its shard ([id, count], None unsharded), the
+    guilds it was given and the events dispatched on it."""
+    ws: web.WebSocketResponse
+    shard: tuple[int, int] | None
+    guilds: list[int]
+    sent: list[str] = field(default_factory=list)
+
+    def serves(self, guild_id: int | None) -> bool:
+        return serves(self.shard, guild_id)
+
+
+def serves(shard: tuple[int, int] | None, guild_id: int | None) -> bool:
+    """Whether a connection identified with ``shard`` gets this guild's events."""
+    if shard is None:
+        return True
+    if guild_id is None:            # a DM: only shard 0 gets it
+        return shard[0] == 0
+    return shard_of(guild_id, shard[1]) == shard[0]
+
+
 @dataclass
 class Call:
     method: str
@@ -96,6 +136,16 @@ class FakeDiscord:
     upload_limit: int = UPLOAD_LIMIT
     #: the bytes of every attachment, by attachment id (a message lists its attachments)
     files: dict[int, bytes] = field(default_factory=dict)
+    #: the guilds the bot is in, each with its one text channel
+    guilds: dict[int, int] = field(default_factory=lambda: {GUILD_ID: CHANNEL_ID})
+    recommended_shards: int = 1      # what GET /gateway/bot answers in "shards"
+    max_guilds_per_session: int = GUILDS_PER_SESSION
+    max_concurrency: int = 1         # GET /gateway/bot's session_start_limit
+    identify_seconds: float = IDENTIFY_SECONDS
+    refused_identifies: int = 0      # sharded identifies answered with op 9 (too soon)
+    _identified_at: dict[int, float] = field(default_factory=dict)   # by rate-limit key
+    sessions: list[Session] = field(default_factory=list)   # every identified connection
+    undelivered: list[str] = field(default_factory=list)    # events for a shard not here
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ws: web.WebSocketResponse | None = None
@@ -130,16 +180,35 @@ class FakeDiscord:
     async def wait_for(self, condition: Callable[[], bool], seconds: float = 5.0) -> None:
         await wait_until(self.changed, condition, seconds, "Discord")
 
+    def guild_of(self, channel_id: int) -> int:
+        """The guild a channel or thread belongs to (the first guild's for anything else)."""
+        if channel_id in self.threads:
+            return int(self.threads[channel_id]["guild_id"])
+        return next((g for g, c in self.guilds.items() if c == channel_id), GUILD_ID)
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        """The open connection that gets this guild's events, the latest first."""
+        live = [s for s in reversed(self.sessions) if s.serves(guild_id)]
+        return next((s for s in live if not s.ws.closed), live[0] if live else None)
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event on the connection of the shard its guild maps to; when no connection
+        holds that shard (another replica's), nobody here gets it."""
         await asyncio.wait_for(self.identified.wait(), 5)
-        assert self._ws is not None
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq),
-                                            "d": data}))
+        guild = data.get("guild_id")
+        session = self.session_for(int(guild) if guild is not None else None)
+        if session is None:
+            self.undelivered.append(event)
+            return
+        session.sent.append(event)
+        await session.ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq),
+                                              "d": data}))
 
     def message(self, channel_id: int, author: int, content: str,
                 message_id: int | None = None) -> dict[str, Any]:
         mid = message_id or self.next_id()
-        return {"id": str(mid), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
+        return {"id": str(mid), "channel_id": str(channel_id),
+                "guild_id": str(self.guild_of(channel_id)),
                 "author": user(author), "member": {k: v for k, v in member(author).items()
                                                    if k != "user"},
                 "content": content, "type": 0, "timestamp": "2026-11-23T09:10:00+00:00",
@@ -151,7 +220,7 @@ class FakeDiscord:
         """A person deletes a message: Discord sends only the ids."""
         await self.dispatch("MESSAGE_DELETE", {"id": str(message_id),
                                                "channel_id": str(channel_id),
-                                               "guild_id": str(GUILD_ID)})
+                                               "guild_id": str(self.guild_of(channel_id))})
 
     async def auto_archive(self, thread_id: int) -> None:
         """Discord archives an idle thread after its auto_archive_duration."""
@@ -172,10 +241,11 @@ class FakeDiscord:
                        channel_id: int = CHANNEL_ID, message: dict[str, Any] | None = None,
                        dm: bool = False) -> dict[str, Any]:
         iid = self.next_id()
+        guild = self.guild_of(channel_id)
         payload: dict[str, Any] = {
             "id": str(iid), "application_id": str(APP_ID), "type": itype, "data": data,
-            "guild_id": str(GUILD_ID), "channel_id": str(channel_id),
-            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID),
+            "guild_id": str(guild), "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(guild),
                         "name": "general", "position": 0, "permission_overwrites": []},
             "member": member(by), "token": f"tok{iid}", "version": 1, "locale": "en-US",
             "guild_locale": "en-US", "app_permissions": "0", "entitlements": [],
@@ -259,8 +329,10 @@ class FakeDiscord:
                           "icon": None, "bot_public": True, "bot_require_code_grant": False,
                           "owner": user(OWNER_ID), "verify_key": "00", "flags": 0})
         if path in ("/gateway", "/gateway/bot"):
-            return _json({"url": self.gateway, "shards": 1, "session_start_limit": {
-                "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+            return _json({"url": self.gateway, "shards": self.recommended_shards,
+                          "session_start_limit": {
+                "total": 1000, "remaining": 1000, "reset_after": 0,
+                "max_concurrency": self.max_concurrency}})
         if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
             self.synced.append(body)
             return _json([{**c, "id": str(self.next_id()), "application_id": str(APP_ID),
@@ -316,8 +388,8 @@ class FakeDiscord:
         if len(parts) == 2 and method == "GET":
             if cid in self.threads:
                 return _json(self.threads[cid])
-            if cid == CHANNEL_ID:
-                return _json(_text_channel())
+            if cid in self.guilds.values():
+                return _json(_text_channel(self.guild_of(cid), cid))
             return _json({"id": str(cid), "type": 1, "recipients": [user(21)]})  # a DM
         if len(parts) == 2 and method == "PATCH":
             thread = self.threads[cid]
@@ -347,7 +419,7 @@ class FakeDiscord:
                 return _json(self.messages[self.nonces[(cid, str(nonce))]])
             if cid in self.threads:  # a post unarchives an archived (unlocked) thread
                 self.threads[cid]["thread_metadata"]["archived"] = False
-            elif cid != CHANNEL_ID:
+            elif cid not in self.guilds.values():
                 self.dms.append(body)
             msg = self._store(cid, body)
             if nonce:
@@ -360,7 +432,7 @@ class FakeDiscord:
             if mid in self.threads:
                 return _json({"message": "A thread has already been created for this "
                               "message", "code": 160004}, 400)
-            thread = {"id": str(mid), "type": 11, "guild_id": str(GUILD_ID),
+            thread = {"id": str(mid), "type": 11, "guild_id": str(self.guild_of(cid)),
                       "parent_id": str(cid), "name": body.get("name", ""), "owner_id": str(BOT_ID),
                       "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
                       "flags": 0, "thread_metadata": {
@@ -421,21 +493,61 @@ class FakeDiscord:
             elif frame["op"] == 2:
                 wanted = int(frame["d"].get("intents", 0))
                 if wanted & PRIVILEGED & ~self.portal_intents:
-                    self.closes.append(4014)
-                    self.changed.set()
-                    await ws.close(code=4014, message=b"Disallowed intent(s).")
+                    await self._close(ws, DISALLOWED_INTENTS, "Disallowed intent(s).")
                     break
-                self._ws = ws
-                self.identifies += 1
-                await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": {
-                    "v": 10, "user": user(BOT_ID), "session_id": "sess",
-                    "resume_gateway_url": self.gateway, "guilds": [
-                        {"id": str(GUILD_ID), "unavailable": True}],
-                    "application": {"id": str(APP_ID), "flags": 0}}}))
-                await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE",
-                                              "s": next(self._seq), "d": _guild()}))
-                self.identified.set()
+                try:
+                    shard = _shard(frame["d"].get("shard"))
+                except ValueError:
+                    await self._close(ws, INVALID_SHARD, "Invalid shard.")
+                    break
+                session = Session(ws, shard, [g for g in self.guilds if serves(shard, g)])
+                if len(session.guilds) > self.max_guilds_per_session:
+                    await self._close(ws, SHARDING_REQUIRED, "Sharding required.")
+                    break
+                if shard is not None and self._too_soon(shard[0]):
+                    self.refused_identifies += 1
+                    self.changed.set()
+                    await ws.send_str(json.dumps({"op": 9, "d": False}))
+                    continue
+                await self._ready(session)
         return ws
+
+    def _too_soon(self, shard_id: int) -> bool:
+        """Whether this shard's rate-limit key identified within ``identify_seconds``;
+        records the identify otherwise. (Unsharded identifies are not limited here: the
+        tests restart single-connection bots faster than Discord would allow.)"""
+        key = shard_id % max(1, self.max_concurrency)
+        now = asyncio.get_running_loop().time()
+        if now - self._identified_at.get(key, -self.identify_seconds) < self.identify_seconds:
+            return True
+        self._identified_at[key] = now
+        return False
+
+    async def _close(self, ws: web.WebSocketResponse, code: int, reason: str) -> None:
+        self.closes.append(code)
+        self.changed.set()
+        await ws.close(code=code, message=reason.encode())
+
+    async def _ready(self, session: Session) -> None:
+        """READY (with the shard it was given) and a GUILD_CREATE for each of its guilds."""
+        self._ws = session.ws
+        self.sessions.append(session)
+        self.identifies += 1
+        ready: dict[str, Any] = {
+            "v": 10, "user": user(BOT_ID), "session_id": f"sess{self.identifies}",
+            "resume_gateway_url": self.gateway,
+            "guilds": [{"id": str(g), "unavailable": True} for g in session.guilds],
+            "application": {"id": str(APP_ID), "flags": 0}}
+        if session.shard is not None:
+            ready["shard"] = list(session.shard)
+        await session.ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq),
+                                              "d": ready}))
+        for g in session.guilds:
+            await session.ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE",
+                                                  "s": next(self._seq),
+                                                  "d": _guild(g, self.guilds[g])}))
+        self.identified.set()
+        self.changed.set()
 
 
 def _check_components(rows: list[dict[str, Any]]) -> str:
@@ -567,21 +679,35 @@ def _error(problem: str) -> web.Response:
                  400)
 
 
-def _text_channel() -> dict[str, Any]:
-    return {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "general",
+def _shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard`` as (id, count), None when absent; ValueError for one Discord
+    refuses (not [id, count] with 0 <= id < count)."""
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and
+            all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+        raise ValueError(value)
+    shard_id, count = value
+    if not 0 <= shard_id < count:
+        raise ValueError(value)
+    return shard_id, count
+
+
+def _text_channel(guild_id: int = GUILD_ID, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    return {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "general",
             "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None}
 
 
-def _guild() -> dict[str, Any]:
-    return {"id": str(GUILD_ID), "name": "Test", "owner_id": str(OWNER_ID), "icon": None,
+def _guild(guild_id: int = GUILD_ID, channel_id: int = CHANNEL_ID) -> dict[str, Any]:
+    return {"id": str(guild_id), "name": "Test", "owner_id": str(OWNER_ID), "icon": None,
             "unavailable": False, "member_count": len(USERS) + 1, "large": False,
-            "roles": [{"id": str(GUILD_ID), "name": "@everyone", "permissions": "1024",
+            "roles": [{"id": str(guild_id), "name": "@everyone", "permissions": "1024",
                        "position": 0, "color": 0, "hoist": False, "managed": False,
                        "mentionable": False, "flags": 0},
                       {"id": str(ROLE_ML), "name": "ml", "permissions": "0", "position": 1,
                        "color": 0, "hoist": False, "managed": False, "mentionable": True,
                        "flags": 0}],
-            "channels": [_text_channel()], "threads": [],
+            "channels": [_text_channel(guild_id, channel_id)], "threads": [],
             "members": [member(u) for u in (*USERS, BOT_ID)], "emojis": [], "stickers": [],
             "features": [], "verification_level": 0, "default_message_notifications": 0,
             "explicit_content_filter": 0, "mfa_level": 0, "premium_tier": 0,
