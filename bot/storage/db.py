@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from abc import ABC, abstractmethod
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,8 +114,9 @@ def sqlite_path(target: str | Path) -> str:
     return text
 
 
-class Database:
-    """An open quizbot database. Create with ``await Database.open(target)``."""
+class Database(ABC):
+    """An open quizbot database. Create with ``await Database.open(target)``; each engine
+    (``bot.storage.sqlite``, ``bot.storage.postgres``) implements the abstract methods."""
 
     dialect: ClassVar[str]
 
@@ -136,11 +138,13 @@ class Database:
                                             busy_timeout_ms=busy_timeout_ms,
                                             read_only=read_only)
 
+    @abstractmethod
     async def close(self) -> None:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def schema_version(self) -> int:
-        raise NotImplementedError
+        ...
 
     async def check_version(self) -> None:
         have, know = await self.schema_version(), schema.latest_version(self.dialect)
@@ -149,45 +153,53 @@ class Database:
                 f"the database {self.path} has schema version {have}, but this quizbot only "
                 f"knows versions up to {know}. Upgrade quizbot, or point --db at another file.")
 
+    @abstractmethod
     async def migrate(self) -> list[int]:
         """Apply every pending migration, each in its own transaction; returns the versions."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Connection]:
         """A write transaction: committed when the block ends, rolled back on any error.
         The engine's operational failures (locked too long, disk full, read-only, the
         server gone) surface as StorageError with nothing of the unit kept."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def reading(self) -> AbstractAsyncContextManager[Connection]:
         """Exclusive use of the connection for reads (no other unit of work interleaves)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def check_writable(self) -> str | None:
         """None when a write would succeed now; otherwise what the engine said."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def check_integrity(self, *, quick: bool = False) -> list[str]:
         """The damage the engine finds; empty when the database is sound."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def backup(self, dest: str | Path, *, force: bool = False) -> None:
         """A consistent copy in ``dest``, safe while the bot runs (BackupRefusedError,
         nothing written, when ``dest`` or the database is unfit)."""
-        raise NotImplementedError
+        ...
 
     def leadership(self) -> Leadership:
         """How this process learns whether it runs the schedules (one process per SQLite
         file: it always does)."""
         return SoleLeadership()
 
+    @abstractmethod
     async def columns(self, table: str) -> list[str]:
         """The table's column names, in order (``quizbot db copy`` moves them all)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     async def tables(self) -> list[str]:
         """The names of quizbot's tables (not the schema_version bookkeeping)."""
-        raise NotImplementedError
+        ...
 
 
 async def fetch_all(conn: Connection, sql: str, params: Any = ()) -> list[Row]:
