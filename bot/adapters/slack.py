@@ -753,10 +753,16 @@ def _loading_modal() -> dict[str, Any]:
 
 
 def _notice_modal(message: Message) -> dict[str, Any]:
+    """A reply shown in the form /quiz opened. A modal title holds 24 characters, so a
+    longer one (it may carry the news: "Nothing is due for review; next review: ...") is
+    kept whole as the form's header."""
     message = spelled(message, PLATFORM)
-    blocks = [b for b in to_blocks(message) if b["type"] in ("section", "context")][:20]
+    title = message.title or "quizbot"
+    kept = ("section", "context", "header") if len(title) > 24 else ("section", "context")
+    blocks = [b for b in to_blocks(message) if b["type"] in kept][:20]
     return {"type": "modal", "callback_id": "quiz_notice",
-            "title": {"type": "plain_text", "text": (message.title or "quizbot")[:24]},
+            "title": {"type": "plain_text",
+                      "text": title if len(title) <= 24 else title[:23].rstrip() + "…"},
             "close": {"type": "plain_text", "text": "Close"},
             "blocks": blocks or [{"type": "section", "text": {"type": "mrkdwn",
                                                               "text": message.text()[:2900]}}]}
