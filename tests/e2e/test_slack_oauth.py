@@ -5,8 +5,10 @@ daily question posted with its own token, and an uninstall that forgets one work
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
+import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.base import Actor
@@ -25,6 +28,7 @@ from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.domain.subscriptions import ChannelRef
+from bot.logs import formatter_for
 from bot.services.slack_installs import SlackInstallations
 from tests.fakes.slack import FakeSlack, fake_slack
 
@@ -143,7 +147,9 @@ async def subscribe(env: OAuthEnv, team: str, channel: str, admin: str) -> int:
 
 
 async def test_two_workspaces_install_and_each_gets_its_question_with_its_own_token(
-        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)   # slack_sdk logs each request's headers at DEBUG
     async with oauth_env(settings, clock, sample_bank) as env:
         authorize, cookie = await env.start_install()
         query = parse_qs(urlsplit(authorize).query)
@@ -193,6 +199,14 @@ async def test_two_workspaces_install_and_each_gets_its_question_with_its_own_to
         assert r1 is not None and r1.thread_id
         last = env.fake.all_calls("chat.postMessage")[-1]
         assert last.ok and last.params["channel"] == "C1" and last.token == one.bot_token
+        # what quizbot's log formatter writes holds neither the client secret nor a token
+        formatter = formatter_for(Settings(
+            _env_file=None, slack_client_secret=env.fake.client_secret))  # type: ignore[call-arg]
+        written = "\n".join(formatter.format(r) for r in caplog.records)
+        basic = base64.b64encode(f"{env.fake.client_id}:{env.fake.client_secret}".encode())
+        assert "oauth.v2.access" in written and "xoxb-" not in written
+        for secret in (env.fake.client_secret, one.bot_token, two.bot_token, basic.decode()):
+            assert secret not in written
 
 
 async def test_tokens_revoked_forgets_the_bot_token(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from pydantic import SecretStr
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.adapters.slack_oauth import InstallationStore, StateStore
@@ -67,3 +69,24 @@ async def test_a_state_is_good_once_and_until_it_expires(core: Core, clock: Fixe
     late = await states.async_issue()
     clock.advance(timedelta(seconds=599))
     assert await states.async_consume(late) is True
+
+
+async def test_client_credentials_select_the_install_flow(core: Core) -> None:
+    from bot.adapters.base import ConfigError
+    from bot.app import make_adapters
+
+    core.settings = core.settings.model_copy(update={
+        "slack_client_id": "1.2", "slack_client_secret": SecretStr("s3cret-value"),
+        "slack_signing_secret": SecretStr("signing"), "slack_port": 0})
+    [(name, build)] = make_adapters(core, ["slack"])  # type: ignore[arg-type]
+    adapter = build()
+    assert name == "slack" and adapter.oauth is not None  # type: ignore[attr-defined]
+    assert "s3cret-value" not in repr(adapter.oauth)  # type: ignore[attr-defined]
+    assert adapter.app.oauth_flow is not None  # type: ignore[attr-defined]
+    for missing in ({"slack_signing_secret": None},
+                    {"slack_app_token": SecretStr("xapp-1")}):
+        core.settings = core.settings.model_copy(update={
+            "slack_signing_secret": SecretStr("signing"), "slack_app_token": None, **missing})
+        with pytest.raises(ConfigError) as err:
+            make_adapters(core, ["slack"])
+        assert "s3cret-value" not in str(err.value)
