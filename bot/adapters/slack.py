@@ -271,8 +271,9 @@ class SlackAdapter:
             app.use(self._bind_team)
 
     async def _bind_team(self, context: Any, next: Callable[[], Any]) -> Any:
-        """The adapter's own calls while handling a request speak for its workspace."""
-        slack_oauth.bind_team(context.team_id or context.enterprise_id)
+        """The adapter's own calls while handling a request speak for its workspace (an
+        Enterprise Grid org-wide install, keyed by the org alone, is not supported)."""
+        slack_oauth.bind_team(context.team_id)
         return await next()
 
     async def run(self) -> None:
