@@ -209,6 +209,8 @@ def _slack(core: Core) -> Callable[[], Adapter]:
     from bot.adapters.slack import SlackAdapter
 
     s = core.settings
+    if s.slack_client_id or s.slack_client_secret:
+        return _slack_oauth(core)
     if s.slack_bot_token is None:
         raise ConfigError("Slack needs SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket "
                           "Mode, or SLACK_SIGNING_SECRET for HTTP events).")
@@ -222,6 +224,30 @@ def _slack(core: Core) -> Callable[[], Adapter]:
                         if s.slack_signing_secret else None),
         api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port,
         timeout=s.slack_timeout)
+
+
+def _slack_oauth(core: Core) -> Callable[[], Adapter]:
+    """Many workspaces: the OAuth install flow over HTTP, tokens kept in the database."""
+    from bot.adapters.slack import SCOPES, SlackAdapter
+    from bot.adapters.slack_oauth import OAuthConfig
+    from bot.services.slack_installs import SlackInstallations
+
+    s = core.settings
+    if not (s.slack_client_id and s.slack_client_secret and s.slack_signing_secret):
+        raise ConfigError("Slack for many workspaces needs SLACK_CLIENT_ID, "
+                          "SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET (HTTP events).")
+    if s.slack_app_token is not None:
+        raise ConfigError("Slack's install flow needs HTTP events: unset SLACK_APP_TOKEN "
+                          "(Socket Mode) when SLACK_CLIENT_ID is set.")
+    oauth = OAuthConfig(s.slack_client_id, s.slack_client_secret.get_secret_value(),
+                        tuple(s.slack_scopes or SCOPES), s.slack_redirect_uri,
+                        s.slack_authorize_url)
+    return partial(
+        SlackAdapter, core, bot_token=None,
+        signing_secret=s.slack_signing_secret.get_secret_value(),
+        api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port,
+        timeout=s.slack_timeout, oauth=oauth,
+        installs=SlackInstallations(core.db, core.clock))
 
 
 def _discord(core: Core) -> Callable[[], Adapter]:

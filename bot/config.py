@@ -104,9 +104,25 @@ class Settings(BaseSettings):
     slack_host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
     slack_port: int = Field(3000, ge=0, le=65535, description="HTTP mode: port to listen on")
     slack_timeout: int = Field(30, gt=0, le=300, description="Web API request timeout (s)")
+    slack_client_id: str | None = Field(
+        None, validation_alias=_env("SLACK_CLIENT_ID", "QUIZBOT_SLACK_CLIENT_ID"),
+        description="many workspaces: the app's client id; with the secret it selects "
+        "the OAuth install flow (HTTP mode) instead of one SLACK_BOT_TOKEN")
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_CLIENT_SECRET", "QUIZBOT_SLACK_CLIENT_SECRET"))
+    slack_scopes: Annotated[list[str] | None, NoDecode] = Field(
+        None, validation_alias=_env("SLACK_SCOPES", "QUIZBOT_SLACK_SCOPES"),
+        description="bot scopes an install asks for, comma-separated; unset: the manifest's")
+    slack_redirect_uri: str | None = Field(
+        None, validation_alias=_env("SLACK_REDIRECT_URI", "QUIZBOT_SLACK_REDIRECT_URI"),
+        description="https://YOUR-HOST/slack/oauth_redirect, as in the app's Redirect URLs")
+    slack_authorize_url: str = Field(
+        "https://slack.com/oauth/v2/authorize",
+        description="where /slack/install sends people to approve (proxies, tests)")
 
     @field_validator("discord_token", "slack_bot_token", "slack_app_token",
-                     "slack_signing_secret", "llm_api_key", mode="before")
+                     "slack_signing_secret", "slack_client_id", "slack_client_secret",
+                     "slack_redirect_uri", "llm_api_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         """`SLACK_APP_TOKEN=` (as .env.example ships it) means not set, not an empty token."""
@@ -114,10 +130,11 @@ class Settings(BaseSettings):
             return None
         return v
 
-    @field_validator("discord_shard_ids", mode="before")
+    @field_validator("discord_shard_ids", "slack_scopes", mode="before")
     @classmethod
     def _shard_list(cls, v: object) -> object:
-        """`QUIZBOT_DISCORD_SHARD_IDS=0,2` is a plain comma-separated list."""
+        """`QUIZBOT_DISCORD_SHARD_IDS=0,2` (and `SLACK_SCOPES=chat:write,...`) is a plain
+        comma-separated list."""
         if isinstance(v, str):
             return [p.strip() for p in v.split(",") if p.strip()] or None
         return v
@@ -182,6 +199,6 @@ class Settings(BaseSettings):
         found = []
         if self.discord_token:
             found.append("discord")
-        if self.slack_bot_token:
+        if self.slack_bot_token or self.slack_client_id:
             found.append("slack")
         return found or ["console"]

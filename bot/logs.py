@@ -20,13 +20,14 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "[redacted]"
 
 #: shapes of credentials quizbot handles: Slack bot/user/app tokens, OpenAI-style API keys,
-#: Discord bot tokens (id.timestamp.hmac), and bearer headers
+#: Discord bot tokens (id.timestamp.hmac), and bearer and basic (an OAuth client's) headers
 SECRET_PATTERNS = (
     re.compile(r"\bxox[abposre]-[A-Za-z0-9-]+"),
     re.compile(r"\bxapp-[A-Za-z0-9-]+"),
     re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"),
     re.compile(r"\b[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}"),
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"(\bBasic\s+)(?=[A-Za-z+/]*[0-9+/=])[A-Za-z0-9+/=]{12,}"),
 )
 
 
@@ -83,7 +84,8 @@ class JsonFormatter(logging.Formatter):
 
 def secrets_of(settings: Settings) -> list[str]:
     values = (settings.discord_token, settings.slack_bot_token, settings.slack_app_token,
-              settings.slack_signing_secret, settings.llm_api_key)
+              settings.slack_signing_secret, settings.slack_client_secret,
+              settings.llm_api_key)
     return [v.get_secret_value() for v in values if v is not None]
 
 

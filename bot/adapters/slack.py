@@ -36,7 +36,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters import slack_appeals
+from bot.adapters import slack_appeals, slack_oauth
 from bot.adapters.base import (
     Actor,
     Button,
@@ -50,6 +50,7 @@ from bot.adapters.base import (
     reply,
     split_text,
 )
+from bot.adapters.slack_oauth import OAuthConfig, speaks_for
 from bot.domain.periods import Period
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
@@ -60,6 +61,7 @@ from bot.services.practice import AT_ONCE, PracticeQuestion
 
 if TYPE_CHECKING:
     from bot.services.port import CoreServices
+    from bot.services.slack_installs import SlackInstallations
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ ANSWER_SUBTYPES = {None, "message_changed", "thread_broadcast", "file_share"}
 #: errors a retry cannot fix: the lead who set the schedule is told
 PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "missing_scope",
                     "restricted_action", "invalid_auth", "account_inactive", "token_revoked",
-                    "no_permission", "ekm_access_denied"}
+                    "no_permission", "ekm_access_denied", "not_authed"}
 #: auth errors retrying never fixes (Slack's reference for auth.test / apps.connections.open)
 FATAL_AUTH = {"invalid_auth", "token_revoked", "account_inactive", "not_authed",
               "not_allowed_token_type", "invalid_token", "token_expired", "team_disabled"}
@@ -208,11 +210,22 @@ def _team_of(body: dict[str, Any]) -> str:
 class SlackAdapter:
     name = PLATFORM
 
-    def __init__(self, core: CoreServices, *, bot_token: str, app_token: str | None = None,
-                 signing_secret: str | None = None, api_base: str = "https://slack.com/api/",
-                 host: str = "0.0.0.0", port: int = 3000, timeout: int = 30) -> None:
+    def __init__(self, core: CoreServices, *, bot_token: str | None,
+                 app_token: str | None = None, signing_secret: str | None = None,
+                 api_base: str = "https://slack.com/api/", host: str = "0.0.0.0",
+                 port: int = 3000, timeout: int = 30, oauth: OAuthConfig | None = None,
+                 installs: SlackInstallations | None = None) -> None:
+        """With ``oauth`` (and ``installs``, where tokens are kept) the app serves many
+        workspaces over HTTP, each with the bot token its install gave; else one token."""
         self.core = core
-        self.client = AsyncWebClient(token=bot_token, base_url=api_base, timeout=timeout)
+        self.client: AsyncWebClient
+        if oauth is not None and installs is not None:
+            team_client = slack_oauth.TeamClient(base_url=api_base, timeout=timeout)
+            team_client.installs = installs
+            self.client = team_client
+        else:
+            oauth = None
+            self.client = AsyncWebClient(token=bot_token, base_url=api_base, timeout=timeout)
         self.client.retry_handlers.extend([AsyncConnectionErrorRetryHandler(),
                                            AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
         self.app_token, self.host, self.port = app_token, host, port
@@ -220,7 +233,10 @@ class SlackAdapter:
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret or "",
                             request_verification_enabled=False,
-                            raise_error_for_unhandled_request=False, logger=log)
+                            raise_error_for_unhandled_request=False, logger=log,
+                            oauth_settings=slack_oauth.oauth_settings(oauth, installs)
+                            if oauth is not None and installs is not None else None)
+        self.oauth = oauth
         self._users: dict[tuple[str, str], tuple[float, Actor]] = {}
         self.monotonic: Callable[[], float] = time.monotonic  # tests step it
         self._stop = asyncio.Event()
@@ -250,12 +266,22 @@ class SlackAdapter:
         app.view(FOLLOW_UP_FORM)(self._on_follow_up_submit)
         app.view(INTERVIEW_FORM)(self._on_interview_submit)
         app.error(self._on_error)
+        if self.oauth is not None:   # app_uninstalled, tokens_revoked: forget the token
+            app.enable_token_revocation_listeners()
+            app.use(self._bind_team)
+
+    async def _bind_team(self, context: Any, next: Callable[[], Any]) -> Any:
+        """The adapter's own calls while handling a request speak for its workspace (an
+        Enterprise Grid org-wide install, keyed by the org alone, is not supported)."""
+        slack_oauth.bind_team(context.team_id)
+        return await next()
 
     async def run(self) -> None:
         """Check the tokens, then connect (Socket Mode) or serve HTTP until stop(). A
         connect that cannot succeed is cancelled by stop() at once."""
         try:
-            await self._check_bot_token()
+            if self.oauth is None:   # many workspaces: each install's token was checked
+                await self._check_bot_token()
             self.core.platforms.set_ready(PLATFORM)
             if self.app_token:
                 url = await self._check_app_token()
@@ -303,6 +329,10 @@ class SlackAdapter:
     async def _serve_http(self) -> None:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_post("/slack/events", self._http)
+        flow = self.app.oauth_flow
+        if flow is not None:   # "Add to Slack": start an install, and Slack's redirect back
+            app.router.add_get(flow.install_path, self._oauth_page)
+            app.router.add_get(flow.redirect_uri_path, self._oauth_page)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -332,6 +362,17 @@ class SlackAdapter:
             body=text, query=request.query_string, headers=dict(request.headers)))
         return await to_aiohttp_response(response)
 
+    async def _oauth_page(self, request: web.Request) -> web.Response:
+        """Bolt's install redirect (with the state cookie) or its callback: the code is
+        exchanged for the workspace's token, and the page says whether that worked."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        bolt = AsyncBoltRequest(body="", query=request.query_string,
+                                headers=dict(request.headers))
+        handle = flow.handle_installation if request.path == flow.install_path \
+            else flow.handle_callback
+        return await to_aiohttp_response(await handle(bolt))
+
     async def stop(self) -> None:
         self._stop.set()
 
@@ -349,6 +390,7 @@ class SlackAdapter:
 
     # -- people ----------------------------------------------------------------------------
 
+    @speaks_for(lambda team, *_, **__: team)
     async def actor(self, team: str, user: str, *, max_age: float = USER_TTL) -> Actor:
         """The person behind a Slack user id, with admin rights from users.info read at most
         ``max_age`` seconds ago."""
@@ -370,6 +412,7 @@ class SlackAdapter:
         self._users[(team, user)] = (now, found)
         return found
 
+    @speaks_for(lambda workspace, *_, **__: workspace)
     async def group_members(self, workspace: str, group_id: str) -> list[Actor]:
         try:
             resp = await self.client.usergroups_users_list(usergroup=group_id)
@@ -384,6 +427,7 @@ class SlackAdapter:
 
     # -- ChatPlatform ----------------------------------------------------------------------
 
+    @speaks_for(lambda channel, *_, **__: channel.workspace)
     async def send(self, channel: ChannelRef, message: Message, *,
                    thread_id: str | None = None) -> Sent:
         try:
@@ -402,6 +446,7 @@ class SlackAdapter:
         ts = str(resp["ts"])
         return Sent(ts, thread_id or ts)
 
+    @speaks_for(lambda workspace, *_, **__: workspace)
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:
         if message.attachment is not None:   # a digest's picture: uploaded into the DM
             message = await self._send_file(user_id, message)
@@ -411,6 +456,7 @@ class SlackAdapter:
         except SlackApiError as exc:
             raise PlatformError(f"DM: {slack_error(exc)}", retryable=False) from None
 
+    @speaks_for(lambda channel, *_, **__: channel.workspace)
     async def find_sent(self, channel: ChannelRef, key: str,
                         thread_id: str | None = None) -> Sent | None:
         """A post carrying ``key`` (as its first block's id, and in its metadata) among the
@@ -437,6 +483,7 @@ class SlackAdapter:
                 return Sent(ts, thread_id or ts)
         return None
 
+    @speaks_for(lambda message, *_, **__: message.channel.workspace)
     async def acknowledge(self, message: IncomingMessage, outcome: AnswerOutcome) -> None:
         if message.private:
             await self._ephemeral(message.channel.channel, message.actor.user_id, reply(
@@ -451,6 +498,7 @@ class SlackAdapter:
             if slack_error(exc) != "already_reacted":
                 raise PlatformError(f"reactions.add: {slack_error(exc)}") from None
 
+    @speaks_for(lambda message, *_, **__: message.channel.workspace)
     async def ask_privately(self, message: IncomingMessage, note: Message) -> None:
         """A follow-up after an answer: an ephemeral note where they answered (in the
         thread; a form's answer: in the channel), a DM if that fails."""

@@ -12,20 +12,28 @@ File uploads follow Slack's external flow (files.getUploadURLExternal, a POST of
 to the upload URL, files.completeUploadExternal); a step out of order, a length that does
 not match or a share into a channel the bot cannot post in is refused.
 Message metadata comes back from history only when asked for (include_all_metadata).
+OAuth installs follow Slack's v2 flow: /oauth/v2/authorize (the person approving, for the
+workspace ``approve_as`` names) redirects back with a one-time code, and oauth.v2.access
+trades it for that workspace's own bot token, checking the client secret and redirect_uri
+as Slack does (bad_client_secret, invalid_code, bad_redirect_uri). Each call records the
+token it carried; a token an install issued acts in its workspace (auth.test says which),
+and uninstalling revokes the workspace's tokens (token_revoked).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
+import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import yaml
 from aiohttp import WSMsgType, web
@@ -74,6 +82,7 @@ class Call:
     params: dict[str, Any]
     status: int = 200
     ok: bool = True
+    token: str = ""     # the bot token it carried ("" when none)
 
 
 @dataclass
@@ -105,6 +114,14 @@ class FakeSlack:
     metadata_visible: bool = True
     uploads: dict[str, Upload] = field(default_factory=dict)    # by file id
     ims: dict[str, str] = field(default_factory=dict)           # DM channel id -> user
+    #: the OAuth app: its credentials and registered redirect URLs (empty: any)
+    client_id: str = "1111.2222"
+    client_secret: str = "fake-client-secret"
+    app_id: str = "A1"
+    redirect_uris: set[str] = field(default_factory=set)
+    approve_as: str = TEAM                                      # who approves the next install
+    codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # code: team, uri, scope
+    tokens: dict[str, str] = field(default_factory=dict)        # an install's token -> team
 
     def shared(self) -> list[Upload]:
         """The files that completed their upload and were shared, in order."""
@@ -152,8 +169,65 @@ class FakeSlack:
 
     # -- Web API ---------------------------------------------------------------------------
 
+    def uninstall(self, team: str) -> None:
+        """The app is removed from ``team``: Slack revokes the tokens it had there."""
+        for token, owner in self.tokens.items():
+            if owner == team:
+                self.revoked[token] = "token_revoked"
+
+    def calls_for(self, method: str, team: str) -> list[Call]:
+        """Successful calls made with a token an install into ``team`` issued."""
+        return [c for c in self.calls if c.method == method and c.ok
+                and self.tokens.get(c.token) == team]
+
+    async def authorize(self, request: web.Request) -> web.StreamResponse:
+        """Slack's install page, approved at once by ``approve_as``: back to the app's
+        redirect URL with a one-time code and the state it was given."""
+        q = request.query
+        if q.get("client_id") != self.client_id:
+            return web.Response(status=400, text="invalid_client_id")
+        scopes = set(filter(None, q.get("scope", "").split(",")))
+        if not scopes or not scopes <= manifest_scopes():
+            return web.Response(status=400, text="invalid_scope")
+        uri = q.get("redirect_uri", "")
+        if uri and self.redirect_uris and uri not in self.redirect_uris:
+            return web.Response(status=400, text="bad_redirect_uri")
+        target = uri or next(iter(self.redirect_uris), "")
+        if not target:
+            return web.Response(status=400, text="no redirect_uri")
+        code = f"code-{secrets.token_hex(8)}"
+        self.codes[code] = (self.approve_as, uri, ",".join(sorted(scopes)))
+        raise web.HTTPFound(f"{target}?{urlencode({'code': code, 'state': q.get('state', '')})}")
+
+    def _oauth_access(self, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        """oauth.v2.access: the client's credentials (HTTP Basic, or client_id and
+        client_secret in the form), a code issued once, the same redirect_uri as the
+        authorize step; then the workspace's new bot token."""
+        client_id, secret = p.get("client_id"), p.get("client_secret")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if client_id != self.client_id:
+            return {"ok": False, "error": "invalid_client_id"}
+        if secret != self.client_secret:
+            return {"ok": False, "error": "bad_client_secret"}
+        issued = self.codes.pop(str(p.get("code", "")), None)   # a code works once
+        if issued is None:
+            return {"ok": False, "error": "invalid_code"}
+        team, uri, scope = issued
+        if uri != str(p.get("redirect_uri") or ""):
+            return {"ok": False, "error": "bad_redirect_uri"}
+        token = f"xoxb-{team}-{secrets.token_hex(6)}"
+        self.tokens[token] = team
+        return {"ok": True, "access_token": token, "token_type": "bot", "scope": scope,
+                "bot_user_id": BOT_USER, "app_id": self.app_id,
+                "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
+                "is_enterprise_install": False, "authed_user": {"id": "UADMIN"}}
+
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        bearer = request.headers.get("Authorization", "")
+        token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else ""
         raw = await request.read()
         params: dict[str, Any] = dict(request.query)  # slack_sdk sends some args this way
         if request.content_type == "application/json":
@@ -165,12 +239,12 @@ class FakeSlack:
                     params[key] = json.loads(params[key])
         refusal = self.refuse(method, params, request)
         if refusal:
-            self.calls.append(Call(method, params, 200, False))
+            self.calls.append(Call(method, params, 200, False, token))
             self.changed.set()
             return _json({"ok": False, **refusal})
         if self.failures.get(method):
             status, body, headers = self.failures[method].pop(0)
-            self.calls.append(Call(method, params, status, False))
+            self.calls.append(Call(method, params, status, False, token))
             self.changed.set()
             if status == 0:  # the connection drops before any reply
                 assert request.transport is not None
@@ -182,7 +256,7 @@ class FakeSlack:
                 return _json(done)
             return _json(body, status, headers)
         body = self.answer(method, params, request)
-        self.calls.append(Call(method, params, 200, bool(body.get("ok"))))
+        self.calls.append(Call(method, params, 200, bool(body.get("ok")), token))
         self.changed.set()
         return _json(body)
 
@@ -266,9 +340,16 @@ class FakeSlack:
         return web.Response(text=f"OK - {len(data)}")
 
     def answer(self, method: str, p: dict[str, Any], request: web.Request) -> dict[str, Any]:
-        if method == "auth.test":
-            return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM,
-                    "team": "Test", "user": "quizbot", "url": "https://test.slack.com/"}
+        if method == "oauth.v2.access":
+            return self._oauth_access(p, request)
+        bearer = request.headers.get("Authorization", "")
+        if not bearer.startswith("Bearer "):
+            return {"ok": False, "error": "not_authed"}   # Slack answers no call without a token
+        if method == "auth.test":   # an install's token acts in its team; any other in TEAM
+            team = self.tokens.get(bearer.removeprefix("Bearer "), TEAM)
+            return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": team,
+                    "team": f"Team {team}", "user": "quizbot",
+                    "url": f"https://{team.lower()}.slack.com/"}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             meta = p.get("metadata")
@@ -504,6 +585,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app.router.add_post("/response/{rid}", fake.response_url)
     app.router.add_post("/upload/{file_id}", fake.upload)
     app.router.add_get("/socket", fake.socket)
+    app.router.add_get("/oauth/v2/authorize", fake.authorize)
     async with serve(app) as port:
         fake.base_url = f"http://127.0.0.1:{port}"
         try:

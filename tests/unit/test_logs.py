@@ -11,7 +11,14 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.logs import MASK, JsonFormatter, RedactingFormatter, Redactor, formatter_for
+from bot.logs import (
+    MASK,
+    JsonFormatter,
+    RedactingFormatter,
+    Redactor,
+    formatter_for,
+    secrets_of,
+)
 from tests.e2e.discord_helpers import TOKEN as DISCORD_TOKEN
 from tests.e2e.test_process_all import SLACK_APP, SLACK_BOT
 
@@ -74,3 +81,13 @@ def test_log_format_setting() -> None:
     assert _settings().log_format == "text"
     with pytest.raises(ValidationError):
         _settings(log_format="xml")
+
+
+def test_an_oauth_client_secret_and_basic_header_are_masked() -> None:
+    settings = _settings(slack_client_secret="client-secret-value")
+    redact = Redactor(secrets_of(settings))
+    header = "Basic MTExMS4yMjIyOmNsaWVudC1zZWNyZXQtdmFsdWU="
+    assert redact(f"client_secret=client-secret-value {header}") == \
+        f"client_secret={MASK} Basic {MASK}"
+    assert redact("see Basic Information in the app settings") == \
+        "see Basic Information in the app settings"
