@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -74,6 +75,7 @@ class Call:
     params: dict[str, Any]
     status: int = 200
     ok: bool = True
+    client: str = ""     # who called, when it calls through /via/{client}/api/
 
 
 @dataclass
@@ -105,6 +107,9 @@ class FakeSlack:
     metadata_visible: bool = True
     uploads: dict[str, Upload] = field(default_factory=dict)    # by file id
     ims: dict[str, str] = field(default_factory=dict)           # DM channel id -> user
+    #: with several Socket Mode connections open, Slack gives each event to one of them:
+    #: ``spread`` picks it (seeded, so runs repeat); without it, the newest gets every event
+    spread: random.Random | None = None
 
     def shared(self) -> list[Upload]:
         """The files that completed their upload and were shared, in order."""
@@ -145,7 +150,9 @@ class FakeSlack:
         """Send a Socket Mode envelope to the connected client; returns its envelope id."""
         await asyncio.wait_for(self.socket_connected.wait(), 5)
         eid = envelope_id or f"env-{next(self._ts)}"
-        await self._sockets[-1].send_str(json.dumps({
+        live = [ws for ws in self._sockets if not ws.closed]
+        target = self.spread.choice(live) if self.spread and live else self._sockets[-1]
+        await target.send_str(json.dumps({
             "envelope_id": eid, "type": envelope_type, "payload": payload,
             "accepts_response_payload": envelope_type != "events_api", "retry_attempt": 0}))
         return eid
@@ -154,6 +161,7 @@ class FakeSlack:
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        client = request.match_info.get("client", "")
         raw = await request.read()
         params: dict[str, Any] = dict(request.query)  # slack_sdk sends some args this way
         if request.content_type == "application/json":
@@ -165,12 +173,12 @@ class FakeSlack:
                     params[key] = json.loads(params[key])
         refusal = self.refuse(method, params, request)
         if refusal:
-            self.calls.append(Call(method, params, 200, False))
+            self.calls.append(Call(method, params, 200, False, client))
             self.changed.set()
             return _json({"ok": False, **refusal})
         if self.failures.get(method):
             status, body, headers = self.failures[method].pop(0)
-            self.calls.append(Call(method, params, status, False))
+            self.calls.append(Call(method, params, status, False, client))
             self.changed.set()
             if status == 0:  # the connection drops before any reply
                 assert request.transport is not None
@@ -182,7 +190,7 @@ class FakeSlack:
                 return _json(done)
             return _json(body, status, headers)
         body = self.answer(method, params, request)
-        self.calls.append(Call(method, params, 200, bool(body.get("ok"))))
+        self.calls.append(Call(method, params, 200, bool(body.get("ok")), client))
         self.changed.set()
         return _json(body)
 
@@ -355,7 +363,8 @@ class FakeSlack:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        live = sum(1 for s in self._sockets if not s.closed)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": live}))
         self.connections += 1
         self.socket_connected.set()
         self.changed.set()
@@ -501,6 +510,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake.api)
+    app.router.add_route("*", "/via/{client}/api/{method}", fake.api)  # several processes
     app.router.add_post("/response/{rid}", fake.response_url)
     app.router.add_post("/upload/{file_id}", fake.upload)
     app.router.add_get("/socket", fake.socket)
