@@ -26,6 +26,7 @@ import asyncio
 import base64
 import itertools
 import json
+import random
 import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
@@ -83,6 +84,7 @@ class Call:
     status: int = 200
     ok: bool = True
     token: str = ""     # the bot token it carried ("" when none)
+    client: str = ""     # who called, when it calls through /via/{client}/api/
 
 
 @dataclass
@@ -122,6 +124,9 @@ class FakeSlack:
     approve_as: str = TEAM                                      # who approves the next install
     codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # code: team, uri, scope
     tokens: dict[str, str] = field(default_factory=dict)        # an install's token -> team
+    #: with several Socket Mode connections open, Slack gives each event to one of them:
+    #: ``spread`` picks it (seeded, so runs repeat); without it, the newest gets every event
+    spread: random.Random | None = None
 
     def shared(self) -> list[Upload]:
         """The files that completed their upload and were shared, in order."""
@@ -162,7 +167,9 @@ class FakeSlack:
         """Send a Socket Mode envelope to the connected client; returns its envelope id."""
         await asyncio.wait_for(self.socket_connected.wait(), 5)
         eid = envelope_id or f"env-{next(self._ts)}"
-        await self._sockets[-1].send_str(json.dumps({
+        live = [ws for ws in self._sockets if not ws.closed]
+        target = self.spread.choice(live) if self.spread and live else self._sockets[-1]
+        await target.send_str(json.dumps({
             "envelope_id": eid, "type": envelope_type, "payload": payload,
             "accepts_response_payload": envelope_type != "events_api", "retry_attempt": 0}))
         return eid
@@ -228,6 +235,7 @@ class FakeSlack:
         method = request.match_info["method"]
         bearer = request.headers.get("Authorization", "")
         token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else ""
+        client = request.match_info.get("client", "")
         raw = await request.read()
         params: dict[str, Any] = dict(request.query)  # slack_sdk sends some args this way
         if request.content_type == "application/json":
@@ -239,12 +247,12 @@ class FakeSlack:
                     params[key] = json.loads(params[key])
         refusal = self.refuse(method, params, request)
         if refusal:
-            self.calls.append(Call(method, params, 200, False, token))
+            self.calls.append(Call(method, params, 200, False, token, client))
             self.changed.set()
             return _json({"ok": False, **refusal})
         if self.failures.get(method):
             status, body, headers = self.failures[method].pop(0)
-            self.calls.append(Call(method, params, status, False, token))
+            self.calls.append(Call(method, params, status, False, token, client))
             self.changed.set()
             if status == 0:  # the connection drops before any reply
                 assert request.transport is not None
@@ -256,7 +264,7 @@ class FakeSlack:
                 return _json(done)
             return _json(body, status, headers)
         body = self.answer(method, params, request)
-        self.calls.append(Call(method, params, 200, bool(body.get("ok")), token))
+        self.calls.append(Call(method, params, 200, bool(body.get("ok")), token, client))
         self.changed.set()
         return _json(body)
 
@@ -436,7 +444,8 @@ class FakeSlack:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        live = sum(1 for s in self._sockets if not s.closed)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": live}))
         self.connections += 1
         self.socket_connected.set()
         self.changed.set()
@@ -582,6 +591,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake.api)
+    app.router.add_route("*", "/via/{client}/api/{method}", fake.api)  # several processes
     app.router.add_post("/response/{rid}", fake.response_url)
     app.router.add_post("/upload/{file_id}", fake.upload)
     app.router.add_get("/socket", fake.socket)

@@ -209,6 +209,8 @@ class Bot:
     def __init__(self, tmp: Path, side: Platform) -> None:
         self.clock_file = tmp / "now.txt"
         self.db = tmp / "crash.db"
+        self.database = str(self.db)    # what --db is given: a file, or a URL
+        self.log = tmp / "bot.log"
         self.side = side
         self.proc: asyncio.subprocess.Process | None = None
         self.env = {k: v for k, v in os.environ.items()
@@ -227,10 +229,10 @@ class Bot:
 
     async def start(self) -> None:
         seen = self.side.connections()
-        with (self.tmp / "bot.log").open("ab") as log:  # every run's log, for post-mortems
+        with self.log.open("ab") as log:  # every run's log, for post-mortems
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", "--platform", self.side.name, "--db",
-                str(self.db), cwd=self.tmp, env=self.env, stdout=log, stderr=log)
+                self.database, cwd=self.tmp, env=self.env, stdout=log, stderr=log)
         await self.side.wait_for(lambda: self.side.connections() > seen, WAIT)
 
     async def kill(self) -> None:
@@ -245,7 +247,7 @@ class Bot:
             rounds = conn.execute("SELECT id, local_date, state, deadline, thread_id,"
                                   " post_attempts FROM rounds ORDER BY id DESC LIMIT 3")
             state = "\n".join(map(str, rounds.fetchall()))
-        log = (self.tmp / "bot.log").read_text(errors="replace").splitlines()[-40:]
+        log = self.log.read_text(errors="replace").splitlines()[-40:]
         alive = self.proc is not None and self.proc.returncode is None
         return (f"process alive: {alive}; clock file: {self.clock_file.read_text()}\n"
                 f"rounds:\n{state}\nlog tail:\n" + "\n".join(log))
