@@ -46,6 +46,18 @@ class ReviewMixin(AppealsBase):
         where = "in this workspace" if actor.is_admin else "in this channel"
         return appeal_views.queue(appeals, flags, where)
 
+    async def _out_of_reach(self, actor: Actor, here: ChannelRef,
+                            where: tuple[str, str, str] | None,
+                            missing: Message) -> Message | None:
+        """None when an appeal or flag (its platform, workspace and channel) is in this
+        workspace and the actor may review its channel; else the refusal (``missing``
+        when it is not here at all)."""
+        if where is None or where[:2] != (here.platform, here.workspace):
+            return missing
+        if where[2] != here.channel:
+            return await self.rights.channel(actor, _elsewhere(*where))
+        return None
+
     async def accept(self, actor: Actor, channel: ChannelRef, ref: str, points: int,
                      note: str) -> Message:
         return await self._decide(actor, channel, ref, note, points)
@@ -64,13 +76,13 @@ class ReviewMixin(AppealsBase):
             return refusal("Nothing was decided", f"{exc}\nNothing was changed.")
         async with self.db.reading() as conn:
             appeal = await Appeals(conn).get(appeal_id)
-        if appeal is None or (appeal.platform, appeal.workspace) != (channel.platform,
-                                                                     channel.workspace):
-            return refusal(f"No appeal A{appeal_id} here", "The queue (/appeals) lists the "
-                           "open ones. Nothing was changed.")
-        if appeal.channel != channel.channel and (refused := await self.rights.channel(
-                actor, _elsewhere(appeal.platform, appeal.workspace, appeal.channel))):
+        if refused := await self._out_of_reach(
+                actor, channel,
+                (appeal.platform, appeal.workspace, appeal.channel) if appeal else None,
+                refusal(f"No appeal A{appeal_id} here", "The queue (/appeals) lists the "
+                        "open ones. Nothing was changed.")):
             return refused
+        assert appeal is not None   # in reach, so found
         now = self.clock.now()
         try:
             async with self.db.transaction() as conn:
@@ -155,13 +167,13 @@ class ReviewMixin(AppealsBase):
             return refusal("Nothing was closed", f"{exc}\nNothing was changed.")
         async with self.db.reading() as conn:
             row = await Flags(conn).get(flag_id)
-        if row is None or (row["platform"], row["workspace"]) != (channel.platform,
-                                                                  channel.workspace):
-            return refusal(f"No flag F{flag_id} here", "The queue (/appeals) lists the open "
-                           "ones. Nothing was changed.")
-        if row["channel"] != channel.channel and (refused := await self.rights.channel(
-                actor, _elsewhere(row["platform"], row["workspace"], row["channel"]))):
+        if refused := await self._out_of_reach(
+                actor, channel,
+                (row["platform"], row["workspace"], row["channel"]) if row else None,
+                refusal(f"No flag F{flag_id} here", "The queue (/appeals) lists the open "
+                        "ones. Nothing was changed.")):
             return refused
+        assert row is not None   # in reach, so found
         now = self.clock.now()
         try:
             async with self.db.transaction() as conn:
