@@ -1,6 +1,8 @@
 """One quizbot, many Slack workspaces: the real Bolt OAuth flow against the fake Slack's
 authorize page and oauth.v2.access, tokens kept in quizbot's database, each workspace's
-daily question posted with its own token, and an uninstall that forgets one workspace."""
+daily question posted with its own token, and an uninstall that forgets one workspace.
+Run on both engines: states and tokens are rows, and PostgreSQL is where a hosted app with
+many workspaces keeps them."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from tests.fakes.slack import FakeSlack, fake_slack
 SECRET = "oauth-signing-secret"
 COOKIE = "slack-app-oauth-state"
 _ids = itertools.count(1)
+pytestmark = pytest.mark.both_backends
 
 
 @dataclass
