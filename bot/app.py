@@ -247,7 +247,8 @@ def _slack_oauth(core: Core) -> Callable[[], Adapter]:
         signing_secret=s.slack_signing_secret.get_secret_value(),
         api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port,
         timeout=s.slack_timeout, oauth=oauth,
-        installs=SlackInstallations(core.db, core.clock))
+        installs=SlackInstallations(core.db, core.clock,
+                                    listeners=core.subscriptions.listeners))
 
 
 def _discord(core: Core) -> Callable[[], Adapter]:

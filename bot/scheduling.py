@@ -76,7 +76,7 @@ class Scheduler:
         if self._aps is None:
             return
         job_id = post_job_id(sub.id)
-        if not sub.active:
+        if not sub.scheduled:
             if self._aps.get_job(job_id):
                 self._aps.remove_job(job_id)
             return

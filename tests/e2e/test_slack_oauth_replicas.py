@@ -43,7 +43,7 @@ PUBLIC = "https://quiz.example"
 async def replica(fake: FakeSlack, name: str, settings: Settings,
                   clock: FixedClock, bank: QuestionBank) -> AsyncIterator[OAuthEnv]:
     core = await build(settings, clock=clock, bank=bank)
-    installs = SlackInstallations(core.db, clock)
+    installs = SlackInstallations(core.db, clock, listeners=core.subscriptions.listeners)
     oauth = OAuthConfig(fake.client_id, fake.client_secret, tuple(SCOPES),
                         redirect_uri=f"{PUBLIC}/slack/oauth_redirect",
                         authorize_url=f"{fake.base_url}/oauth/v2/authorize")
