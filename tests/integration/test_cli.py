@@ -356,6 +356,21 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert "xoxb-secret-value" not in res.stderr + res.stdout
 
 
+@pytest.mark.parametrize("content", [None, "tomorrow-ish"])
+def test_a_fake_clock_file_missing_or_garbled_stops_the_start(tmp_path: Path,
+                                                               content: str | None) -> None:
+    clock = tmp_path / "now"
+    if content is not None:
+        clock.write_text(content)
+    res = quizbot("run", "--platform", "console", "--db", str(tmp_path / "q.db"),
+                  stdin=SESSION, QUIZBOT_FAKE_TIME_FILE=str(clock))
+    line = one_line_error(res)
+    assert line.startswith("quizbot: bad setting: fake_time_file:")
+    assert f"QUIZBOT_FAKE_TIME_FILE names {clock}, which " in line
+    assert ("does not exist" if content is None else "'tomorrow-ish'") in line
+    assert res.stdout == "" and not (tmp_path / "q.db").exists()
+
+
 def test_an_unknown_log_level_says_which_are_allowed(tmp_path: Path) -> None:
     res = quizbot("run", "--db", str(tmp_path / "q.db"), QUIZBOT_LOG_LEVEL="banana")
     line = one_line_error(res)
