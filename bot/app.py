@@ -95,7 +95,9 @@ class Core:
         on the replica that leads; the others stand by to take over (bot.leading)."""
         self.follower = Follower(self.db.leadership(), self.scheduler,
                                  lambda: self.subscriptions.active(self.platforms.names()),
-                                 self.settings.leader_poll_seconds)
+                                 self.settings.leader_poll_seconds,
+                                 lambda seen: self.subscriptions.changed(
+                                     seen, self.platforms.names()))
         await self.follower.start(standby=self.db.dialect != "sqlite")
 
     async def close(self) -> None:

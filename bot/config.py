@@ -47,7 +47,8 @@ class Settings(BaseSettings):
                                  description="how often the sweeper catches up")
     leader_poll_seconds: float = Field(
         10.0, gt=0, le=3600, description="PostgreSQL with several replicas: how often a "
-        "standby asks to lead, so it takes over this long after the leader dies")
+        "standby asks to lead, so it takes over this long after the leader dies; and how "
+        "soon the leader follows a schedule set on another replica")
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per record; json: one JSON object per "
         "line (time, level, logger, message, exception), for log collectors")

@@ -64,6 +64,16 @@ class Subscriptions(_Repo):
         subs = [_subscription(r) for r in rows]
         return [s for s in subs if platforms is None or s.channel.platform in platforms]
 
+    async def stamps(self) -> dict[int, str]:
+        """Every subscription's id and a stamp of its schedule: what the leader compares
+        between two looks to find schedules another replica changed. The schedule's own
+        columns are in it, not only updated_at: two changes within one tick of a clock
+        (a frozen test clock, a coarse one) still differ."""
+        rows = await fetch_all(
+            self.conn, "SELECT id, post_time || '|' || days || '|' || timezone || '|' ||"
+            " active || '|' || COALESCE(paused, '') || '|' || updated_at FROM subscriptions")
+        return {int(r[0]): str(r[1]) for r in rows}
+
     async def pause_workspace(self, platform: str, workspace: str, reason: str,
                               now: datetime) -> list[Subscription]:
         """Pause every subscription of the workspace that is not paused already (a stopped
