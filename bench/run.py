@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.data import populate  # noqa: E402
 from bench.engines import postgres_side  # noqa: E402
+from bench.scale import main as scale_run  # noqa: E402
 from bot.adapters.base import Actor, IncomingMessage, Message, Sent  # noqa: E402
 from bot.app import Core, build, tune_garbage_collection  # noqa: E402
 from bot.bank import load_bank  # noqa: E402
@@ -44,6 +45,11 @@ from bot.storage.repositories import TeamRow  # noqa: E402
 TARGETS = {"ingest.ratio": ">= 0.5", "ingest.per_s": ">= 2000", "leaderboard.p95_ms": "<= 10",
            "grading.p95_ms": "<= 2", "fanout.ratio_to_bound": "<= 1.10",
            "ack.p99_ms": "<= 100", "startup.seconds": "<= 2", "startup.rss_mb": "<= 150"}
+# The simulated scale run (bench/scale.py): within half again of the bound, nothing posted
+# twice, nothing the platform refused.
+TARGETS |= {f"scale.{p}.{figure}": target for p in ("slack", "discord")
+            for figure, target in (("ratio_to_bound", "<= 1.5"), ("duplicates", "<= 0"),
+                                   ("rejected_429", "<= 0"))}
 # Grading quality, judged on the held-out half of the labelled set (tests/data/grading).
 QUALITY = "grading_quality.held-out"
 TARGETS |= {
@@ -314,6 +320,7 @@ async def main() -> dict[str, Any]:
         results["postgresql"] = await postgres_side(
             results, big, lambda url: bench_ingest(tmp, url=url),
             lambda url: bench_ack(tmp, url=url), bench_leaderboard)
+    results["scale"] = await scale_run()
     results["targets"] = check(results)
     results["machine"] = {"cores": os.cpu_count(), "python": platform.python_version(),
                           "platform": platform.platform()}
