@@ -184,7 +184,11 @@ async def test_sigterm_ends_a_discord_connect_that_cannot_succeed(tmp_path: Path
     proc = await _start(tmp_path, "discord", _env(
         DISCORD_TOKEN=DISCORD_TOKEN, QUIZBOT_DISCORD_API_BASE=api,
         QUIZBOT_DISCORD_GATEWAY_URL=api.replace("http", "ws").replace("/api/v10", "/gateway")))
-    await asyncio.sleep(3)                            # start-up, then failing connects
+    # start-up done (signal handlers in place) once the supervisor has seen a connect fail
+    assert proc.stderr is not None
+    async with asyncio.timeout(30):
+        while b"starting it again" not in await proc.stderr.readline():
+            pass
     loop = asyncio.get_running_loop()
     started = loop.time()
     proc.send_signal(signal.SIGTERM)
