@@ -512,9 +512,14 @@ class SlackAdapter:
                                                  text=fallback_text(message),
                                                  blocks=to_blocks(message), thread_ts=thread_ts)
         except SlackApiError as exc:  # e.g. not in channel: fall back to a direct message
-            log.info("ephemeral failed (%s); sending a DM", slack_error(exc))
-            await self.client.chat_postMessage(channel=user, text=fallback_text(message),
-                                               blocks=to_blocks(message))
+            first = slack_error(exc)
+            log.info("ephemeral failed (%s); sending a DM", first)
+            try:
+                await self.client.chat_postMessage(channel=user, text=fallback_text(message),
+                                                   blocks=to_blocks(message))
+            except SlackApiError as dm:
+                raise PlatformError(f"ephemeral: {first}, then DM: {slack_error(dm)}",
+                                    retryable=False) from None
 
     # -- events ----------------------------------------------------------------------------
 

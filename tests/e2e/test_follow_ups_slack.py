@@ -6,8 +6,11 @@ is stored once and shown at the reveal; off; thread mode; the interview by butto
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
@@ -109,6 +112,34 @@ async def test_slack_follow_up_asked_answered_by_form_and_revealed(
         reveal = fake.ok_calls("chat.postMessage")[-1]
         assert "follow-up: «Every byte is in the base vocabulary.»" in json.dumps(
             reveal["blocks"], ensure_ascii=False)
+
+
+async def test_a_follow_up_nobody_can_be_shown_is_one_warning_and_the_answer_stays(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Slack refuses the ephemeral note and then the DM (the person left the channel, the
+    app lost its way to them): the answer is kept, and the failure is one warning naming
+    both of Slack's errors, not a traceback of a crash."""
+    async with slack_env(settings, clock, sample_bank) as env:
+        fake = env.fake
+        thread = await follow_up_thread(env, clock)
+        caplog.set_level(logging.INFO)
+        caplog.clear()
+        fake.fail("chat.postEphemeral", 200, error="user_not_in_channel")
+        fake.fail("chat.postMessage", 200, error="channel_not_found")
+        await env.reply(thread, "BPE merges frequent pairs of bytes.", user="U1")
+
+        def warned() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        await fake.wait_for(lambda: bool(warned()))
+        assert len(warned()) == 1 and "could not ask the follow-up" in warned()[0] and \
+            "ephemeral: user_not_in_channel, then DM: channel_not_found" in warned()[0], \
+            warned()
+        rnd = await latest_round(env)
+        async with env.core.db.reading() as conn:
+            assert [a.text for a in await Answers(conn).for_round(rnd.id)] == [
+                "BPE merges frequent pairs of bytes."]
+        assert not ephemerals(env, "Follow-up question")
 
 
 async def test_slack_follow_ups_off_then_in_the_thread(
