@@ -249,6 +249,9 @@ async def test_an_uninstalled_workspace_pauses_quietly_and_a_reinstall_resumes_i
             async with core.db.reading() as conn:
                 return len(await Answers(conn).for_round(round1.id)) == 1
         await eventually(answered)
+        question = core.bank.get(round1.question_id)
+        if question is not None and question.follow_up:   # asked after the answer's commit
+            await fake.wait_for(lambda: bool(fake.ok_calls("chat.postEphemeral")))
 
         clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
         caplog.set_level(logging.INFO)
