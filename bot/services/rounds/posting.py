@@ -71,26 +71,31 @@ class PostingMixin(AnswersMixin):
         return False
 
     async def _open_round(self, sub: Subscription, slot: Slot) -> Round | None:
-        created = False
-        async with self.db.transaction() as conn:
-            rounds = Rounds(conn)
-            rnd = await rounds.on_date(sub.id, slot.local_date)
-            if rnd is None:
-                pool = [q.id for q in self.bank.filtered(sub.topics, sub.levels)]
-                asked = await rounds.asked_question_ids(sub.id)
-                qid = pick_question(pool, asked, f"{self.seed}:{sub.id}:{slot.local_date}")
-                if qid is None:
-                    log.warning("subscription %s: no question matches its filters", sub.id)
-                    return None
-                rnd = await rounds.create(sub.id, slot.local_date, qid, slot.opens_at,
-                                          slot.deadline)
-                if rnd is not None:
-                    created = True
-        # A round left in 'posting' by an earlier failure is retried by the sweeper alone,
-        # so one sweep never makes two attempts.
-        if rnd is not None and created:
-            return await self._publish(sub, rnd)
-        return rnd
+        async with self.db.reading() as conn:   # most looks find it posted: no wait at the gate
+            rnd = await Rounds(conn).on_date(sub.id, slot.local_date)
+        if rnd is not None:
+            return rnd
+        async with self._posting(sub):
+            created = False
+            async with self.db.transaction() as conn:
+                rounds = Rounds(conn)
+                rnd = await rounds.on_date(sub.id, slot.local_date)
+                if rnd is None:
+                    pool = [q.id for q in self.bank.filtered(sub.topics, sub.levels)]
+                    asked = await rounds.asked_question_ids(sub.id)
+                    qid = pick_question(pool, asked, f"{self.seed}:{sub.id}:{slot.local_date}")
+                    if qid is None:
+                        log.warning("subscription %s: no question matches its filters", sub.id)
+                        return None
+                    rnd = await rounds.create(sub.id, slot.local_date, qid, slot.opens_at,
+                                              slot.deadline)
+                    if rnd is not None:
+                        created = True
+            # A round left in 'posting' by an earlier failure is retried by the sweeper
+            # alone, so one sweep never makes two attempts.
+            if rnd is not None and created:
+                return await self._publish(sub, rnd)
+            return rnd
 
     async def _publish(self, sub: Subscription, rnd: Round) -> Round:
         platform = self.platforms.get(sub.channel.platform)
