@@ -114,8 +114,9 @@ class PostingMixin(AnswersMixin):
                 await self._tell_lead(sub, rnd, platform, exc)
             return rnd
         async with self.db.transaction() as conn:
-            await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread_id, self.clock.now())
-            posted = await Rounds(conn).get(rnd.id)
+            posted = await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread_id,
+                                                    self.clock.now()) \
+                or await Rounds(conn).get(rnd.id)
         assert posted is not None
         await self._adopt_strays(sub.channel, thread_id)
         return posted
