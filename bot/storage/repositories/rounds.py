@@ -24,11 +24,13 @@ def _round(row: Row) -> Round:
 class Rounds(_Repo):
     async def create(self, sub_id: int, local_date: date, question_id: str, opens_at: datetime,
                      deadline: datetime) -> Round | None:
-        """Insert the round in state 'posting'; None if the (subscription, date) exists."""
+        """Insert the round in state 'posting' with its first attempt to post counted (the
+        post follows at once); None if the (subscription, date) exists."""
         row = await fetch_one(
             self.conn,
             "INSERT INTO rounds (subscription_id, local_date, question_id, state, opens_at,"
-            " deadline) VALUES (?,?,?,?,?,?) ON CONFLICT (subscription_id, local_date) DO NOTHING"
+            " deadline, post_attempts) VALUES (?,?,?,?,?,?,1)"
+            " ON CONFLICT (subscription_id, local_date) DO NOTHING"
             " RETURNING *", (sub_id, local_date.isoformat(), question_id,
                              RoundState.POSTING.value, to_db(opens_at), to_db(deadline)))
         return _round(row) if row else None
