@@ -16,6 +16,7 @@ from pydantic import SecretStr, ValidationError
 
 from bot import __version__
 from bot.bank import BankError, json_schema, load_bank, raw_texts
+from bot.clock import FakeClockError
 from bot.config import Settings
 from bot.domain.grading import vocabulary
 from bot.domain.grading.checks import check_rubrics
@@ -404,7 +405,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from bot.app import run
         return asyncio.run(run(settings, platforms, user=args.user))
     except (SchemaTooNewError, UnusableDatabaseError, BackupRefusedError,
-            UnreachableDatabaseError) as exc:
+            UnreachableDatabaseError, FakeClockError) as exc:
         print(f"quizbot: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # found past opening, e.g. a damaged page read at start-up

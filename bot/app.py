@@ -95,7 +95,9 @@ class Core:
         on the replica that leads; the others stand by to take over (bot.leading)."""
         self.follower = Follower(self.db.leadership(), self.scheduler,
                                  lambda: self.subscriptions.active(self.platforms.names()),
-                                 self.settings.leader_poll_seconds)
+                                 self.settings.leader_poll_seconds,
+                                 lambda seen: self.subscriptions.changed(
+                                     seen, self.platforms.names()))
         await self.follower.start(standby=self.db.dialect != "sqlite")
 
     async def close(self) -> None:
@@ -248,7 +250,8 @@ def _slack_oauth(core: Core) -> Callable[[], Adapter]:
         signing_secret=s.slack_signing_secret.get_secret_value(),
         api_base=s.slack_api_base, host=s.slack_host, port=s.slack_port,
         timeout=s.slack_timeout, oauth=oauth,
-        installs=SlackInstallations(core.db, core.clock))
+        installs=SlackInstallations(core.db, core.clock,
+                                    listeners=core.subscriptions.listeners))
 
 
 def _discord(core: Core) -> Callable[[], Adapter]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Clock(Protocol):
@@ -51,20 +54,54 @@ class FixedClock:
         self.current = moment
 
 
+class FakeClockError(ValueError):
+    """The fake clock's file is missing, unreadable or holds no instant."""
+
+
 class FileClock:
-    """Time read from a file holding an ISO-8601 instant (real time while it is absent).
+    """Time read from a file holding an ISO-8601 instant with its UTC offset.
 
     For driving a real quizbot process in tests and demos (QUIZBOT_FAKE_TIME_FILE): the
-    harness writes the file; the process never sleeps waiting for a deadline."""
+    harness writes the file; the process never sleeps waiting for a deadline. The file must
+    hold an instant when the clock is made: a missing or garbled one is a mistake in the
+    set-up, and running on real time instead would let a test pass or fail for the wrong
+    reason. Afterwards a read that fails (a writer that truncates before it writes) keeps
+    the last instant read, with one warning, rather than jumping to real time."""
+
+    SETTING = "QUIZBOT_FAKE_TIME_FILE"
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._real = SystemClock()
+        self._last = self._read()
+        self._failing = False
 
     def now(self) -> datetime:
         try:
+            self._last = self._read()
+        except FakeClockError as exc:
+            if not self._failing:
+                log.warning("%s; the clock stays at %s", exc, self._last.isoformat())
+            self._failing = True
+        else:
+            self._failing = False
+        return self._last
+
+    def _read(self) -> datetime:
+        where = f"{self.SETTING} names {self.path}"
+        try:
             with open(self.path, encoding="utf-8") as f:
                 text = f.read().strip()
-            return datetime.fromisoformat(text).astimezone(UTC) if text else self._real.now()
-        except (OSError, ValueError):
-            return self._real.now()
+        except FileNotFoundError:
+            raise FakeClockError(f"{where}, which does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise FakeClockError(f"{where}, which cannot be read ({reason})") from None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            shown = repr(text[:40]) if text else "nothing"
+            raise FakeClockError(f"{where}, which holds {shown}, not an instant with its "
+                                 "UTC offset such as 2026-03-03T08:00:00+00:00")
+        return moment.astimezone(UTC)

@@ -15,6 +15,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.bank import DEFAULT_DIR
+from bot.clock import FileClock
 from bot.domain.parsing import InputError, parse_duration, parse_time_of_day, parse_timezone
 
 PlatformChoice = Literal["auto", "console", "discord", "slack", "all"]
@@ -50,7 +51,8 @@ class Settings(BaseSettings):
         "channels are due posts them this many round trips at a time")
     leader_poll_seconds: float = Field(
         10.0, gt=0, le=3600, description="PostgreSQL with several replicas: how often a "
-        "standby asks to lead, so it takes over this long after the leader dies")
+        "standby asks to lead, so it takes over this long after the leader dies; and how "
+        "soon the leader follows a schedule set on another replica")
     log_format: Literal["text", "json"] = Field(
         "text", description="text: one readable line per record; json: one JSON object per "
         "line (time, level, logger, message, exception), for log collectors")
@@ -61,7 +63,8 @@ class Settings(BaseSettings):
         "127.0.0.1", description="address the health and metrics endpoint listens on: "
         "loopback by default; in a container set 0.0.0.0 so the port can be published")
     fake_time_file: str | None = Field(
-        None, description="tests and demos only: read the current time from this file")
+        None, description="tests and demos only: read the current time from this file, "
+        "which must hold an ISO-8601 instant with its offset, e.g. 2026-03-03T08:00:00+00:00")
 
     judge: Literal["rubric", "llm"] = Field("rubric", description="who grades answers")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible API base, e.g. "
@@ -126,7 +129,7 @@ class Settings(BaseSettings):
 
     @field_validator("discord_token", "slack_bot_token", "slack_app_token",
                      "slack_signing_secret", "slack_client_id", "slack_client_secret",
-                     "slack_redirect_uri", "llm_api_key", mode="before")
+                     "slack_redirect_uri", "llm_api_key", "fake_time_file", mode="before")
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:
         """`SLACK_APP_TOKEN=` (as .env.example ships it) means not set, not an empty token."""
@@ -156,6 +159,15 @@ class Settings(BaseSettings):
         if any(not 0 <= i < count for i in ids) or len(set(ids)) != len(ids):
             raise ValueError(f"each shard once, from 0 to {count - 1}")
         return ids
+
+    @field_validator("fake_time_file")
+    @classmethod
+    def _fake_time(cls, v: str | None) -> str | None:
+        """A fake clock whose file is missing or garbled is refused at start-up, not run on
+        real time."""
+        if v is not None:
+            FileClock(v)
+        return v
 
     @field_validator("log_level")
     @classmethod

@@ -109,7 +109,7 @@ def cases_for(entry: LabelledEntry, q: Question, bank: QuestionBank,
               topic_entries: Sequence[LabelledEntry]) -> list[Case]:
     out = [Case(entry.id, a.label, a.style, a.text,
                 tuple(a.points) if a.points is not None else None) for a in entry.answers]
-    phrases = [p for kp in q.key_points for p in kp.phrases]
+    phrases = [p for kp in q.key_points for p in (*kp.phrases, *kp.paired_words)]
     out.append(Case(entry.id, "keywords", "probe", ", ".join(phrases)))
     out.append(Case(entry.id, "labels", "probe",
                     ". ".join(kp.label for kp in q.key_points) + "."))

@@ -63,20 +63,25 @@ class Scheduler:
                           replace_existing=True, coalesce=True, max_instances=1,
                           misfire_grace_time=max(1, int(self.sweep_seconds)))
         for sub in subscriptions:
-            try:   # one subscription that cannot be scheduled must not stop the others
-                self.subscription_changed(sub)
-            except Exception as exc:
-                c = sub.channel
-                log.error("scheduling subscription %s (channel %s:%s/%s) failed: %s: %s",
-                          sub.id, c.platform, c.workspace, c.channel, type(exc).__name__, exc)
+            self.reschedule(sub)
         self._aps.start()
+
+    def reschedule(self, sub: Subscription) -> None:
+        """``subscription_changed``, for one of many: a subscription that cannot be
+        scheduled is logged and must not stop the others."""
+        try:
+            self.subscription_changed(sub)
+        except Exception as exc:
+            c = sub.channel
+            log.error("scheduling subscription %s (channel %s:%s/%s) failed: %s: %s",
+                      sub.id, c.platform, c.workspace, c.channel, type(exc).__name__, exc)
 
     def subscription_changed(self, sub: Subscription) -> None:
         """(Re)schedule or drop the subscription's cron job; safe to call before start()."""
         if self._aps is None:
             return
         job_id = post_job_id(sub.id)
-        if not sub.active:
+        if not sub.scheduled:
             if self._aps.get_job(job_id):
                 self._aps.remove_job(job_id)
             return

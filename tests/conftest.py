@@ -78,12 +78,15 @@ def clock() -> FixedClock:
 
 
 #: suites whose tests run once per storage engine; the adapters' end-to-end tests, the
-#: fuzzers and the crash harness talk to SQLite only (storage is behind the same services)
+#: fuzzers and the crash harness talk to SQLite only (storage is behind the same services),
+#: except a module marked ``both_backends`` (one whose flow is mostly storage)
 BOTH_BACKENDS = ("unit", "integration")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself (files, PRAGMAs)")
+    config.addinivalue_line("markers", "both_backends: outside tests/unit and "
+                            "tests/integration, run on PostgreSQL as well as SQLite")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -92,7 +95,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames:
         return
     suite = Path(str(metafunc.definition.path)).relative_to(Path(__file__).parent).parts[0]
-    dual = suite in BOTH_BACKENDS and metafunc.definition.get_closest_marker("sqlite_only") is None
+    marked = metafunc.definition.get_closest_marker
+    dual = (suite in BOTH_BACKENDS or marked("both_backends") is not None) and \
+        marked("sqlite_only") is None
     metafunc.parametrize("backend", ["sqlite", "postgresql"] if dual else ["sqlite"])
 
 

@@ -120,13 +120,15 @@ class InstallationStore(AsyncInstallationStore):
     async def async_save(self, installation: Installation) -> None:
         if not installation.bot_token:
             return
-        await self.installs.save(StoredInstall(
+        change = await self.installs.save(StoredInstall(
             installation.enterprise_id or "", installation.team_id or "",
             installation.app_id, installation.bot_token, installation.bot_id,
             installation.bot_user_id, ",".join(installation.bot_scopes or []),
             installation.user_id, bool(installation.is_enterprise_install),
             self.installs.now()))
-        log.info("Slack app installed in workspace %s", installation.team_id)
+        resumed = f"; {change.daily_questions} daily question(s) paused at its uninstall " \
+            "resume" if change.subscriptions else ""
+        log.info("Slack app installed in workspace %s%s", installation.team_id, resumed)
 
     async def async_save_bot(self, bot: Bot) -> None:
         await self.installs.save(StoredInstall(
@@ -160,8 +162,11 @@ class InstallationStore(AsyncInstallationStore):
                             user_id="", is_enterprise_install=bot.is_enterprise_install)
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        if await self.installs.delete(enterprise_id, team_id):
-            log.info("Slack bot token for workspace %s removed", team_id)
+        change = await self.installs.delete(enterprise_id, team_id)
+        if change is not None:   # one line per removal: Slack's second event finds nothing
+            log.warning("Slack app removed from workspace %s (uninstalled or its token "
+                        "revoked): token forgotten, %d daily question(s) paused until it is "
+                        "installed again; history kept", team_id, change.daily_questions)
 
     async def async_delete_installation(self, *, enterprise_id: str | None,
                                         team_id: str | None, user_id: str | None = None) -> None:

@@ -74,10 +74,43 @@ class KeyPoint(_Phrased):
     the labels must earn nothing); ``claim`` states the fact in one sentence; ``phrases``
     are the specific ways people say it; ``requires``, when given, lists terms of which one
     must appear in the same sentence as a phrase (for phrases too common to stand alone).
+
+    ``paired`` holds the names of things the point is about ("greedy", "top-p") that prove
+    nothing alone: a wrong answer names them as readily as a right one ("greedy decoding is
+    the quality baseline"). Each counts only in a sentence that also holds one of its
+    partners, the words that say what the claim says of it ("greedy: [most likely, argmax]").
     """
 
     label: Annotated[str, Field(min_length=3, max_length=60)]
     claim: Annotated[str, Field(min_length=10, max_length=300)]
+    paired: Annotated[dict[Annotated[str, Field(min_length=1, max_length=80)], Requires],
+                      Field(max_length=20)] = Field(default_factory=dict)
+
+    @field_validator("paired", mode="before")
+    @classmethod
+    def _numbers_paired(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {str(k): _numbers_are_phrases(v) for k, v in value.items()}
+        return value
+
+    @field_validator("paired")
+    @classmethod
+    def _partnered(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        lonely = [term for term, partners in value.items() if not partners]
+        if lonely:
+            raise ValueError(f"paired terms need at least one partner: {lonely}")
+        return value
+
+    @property
+    def paired_words(self) -> list[str]:
+        """The paired terms and their partners, in order."""
+        return [w for term, partners in self.paired.items() for w in (term, *partners)]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every word the grader looks for on this point: phrases, required terms, paired
+        terms and their partners (the rubric's vocabulary)."""
+        return [*self.phrases, *self.requires, *self.paired_words]
 
 
 class Misconception(_Phrased):

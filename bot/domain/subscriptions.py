@@ -27,6 +27,10 @@ class Slot:
     deadline: datetime
 
 
+#: ``Subscription.paused`` while the platform's app is removed from the workspace
+UNINSTALLED = "uninstalled"
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     id: int
@@ -42,7 +46,15 @@ class Subscription:
     active: bool = True
     #: how follow-ups of the daily question are asked: private | thread | off
     follow_ups: str = "private"
+    #: why quizbot paused it on its own, apart from a lead's stop (None: it is not):
+    #: UNINSTALLED while the Slack app is removed from its workspace
+    paused: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether its posts go out: a lead started it and nothing paused it."""
+        return self.active and self.paused is None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -256,7 +256,7 @@ class LLMJudge:
             kp = question.key_points[pv.index]
             quote = pv.quote.strip()
             if pv.covered and self._supports(quote, text, _terms(" ".join(
-                    [kp.label, kp.claim, *kp.phrases, *kp.requires]), question.prompt)):
+                    [kp.label, kp.claim, *kp.terms]), question.prompt)):
                 evidence.setdefault(kp.label, " ".join(quote.split()))
         mistakes = []
         for mv in verdict.misconceptions:

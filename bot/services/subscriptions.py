@@ -48,6 +48,19 @@ class SubscriptionService:
         async with self.db.reading() as conn:
             return await Subscriptions(conn).active(platforms)
 
+    async def changed(self, seen: dict[int, str] | None, platforms: list[str]
+                      ) -> tuple[dict[int, str], list[Subscription]]:
+        """The stamps now, and the subscriptions (of these platforms) whose stamp is not
+        the one in ``seen``: new, or changed since (none when ``seen`` is None: a first
+        look). Stamps are compared for equality, not order, so replicas whose clocks
+        disagree miss nothing."""
+        async with self.db.reading() as conn:
+            repo = Subscriptions(conn)
+            stamps = await repo.stamps()
+            found = [] if seen is None else [
+                await repo.get(i) for i, at in sorted(stamps.items()) if seen.get(i) != at]
+        return stamps, [s for s in found if s is not None and s.channel.platform in platforms]
+
     async def count(self) -> int:
         async with self.db.reading() as conn:
             return await Subscriptions(conn).count()

@@ -1,6 +1,8 @@
 """One quizbot, many Slack workspaces: the real Bolt OAuth flow against the fake Slack's
 authorize page and oauth.v2.access, tokens kept in quizbot's database, each workspace's
-daily question posted with its own token, and an uninstall that forgets one workspace."""
+daily question posted with its own token, and an uninstall that forgets one workspace.
+Run on both engines: states and tokens are rows, and PostgreSQL is where a hosted app with
+many workspaces keeps them."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
@@ -27,14 +29,17 @@ from bot.app import Core, build
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
+from bot.domain.rounds import RoundState
 from bot.domain.subscriptions import ChannelRef
 from bot.logs import formatter_for
 from bot.services.slack_installs import SlackInstallations
+from bot.storage.repositories import Answers, Rounds, Scores
 from tests.fakes.slack import FakeSlack, fake_slack
 
 SECRET = "oauth-signing-secret"
 COOKIE = "slack-app-oauth-state"
 _ids = itertools.count(1)
+pytestmark = pytest.mark.both_backends
 
 
 @dataclass
@@ -104,7 +109,7 @@ async def oauth_env(settings: Settings, clock: FixedClock,
         fake.add_user("UADMIN2", "lead2", admin=True)
         fake.member_of = {"C1", "C2"}
         core = await build(settings, clock=clock, bank=bank)
-        installs = SlackInstallations(core.db, clock)
+        installs = SlackInstallations(core.db, clock, listeners=core.subscriptions.listeners)
         oauth = OAuthConfig(fake.client_id, fake.client_secret, tuple(SCOPES),
                             authorize_url=f"{fake.base_url}/oauth/v2/authorize")
         adapter = SlackAdapter(core, bot_token=None, signing_secret=SECRET,
@@ -192,8 +197,7 @@ async def test_two_workspaces_install_and_each_gets_its_question_with_its_own_to
 
         clock.set(datetime(2026, 11, 24, 9, 5, tzinfo=UTC))
         before = len(env.fake.calls)
-        r2 = await env.core.rounds.post_due(sub2)   # fails cleanly: nothing sent for T2
-        assert r2 is not None and r2.thread_id is None
+        assert await env.core.rounds.post_due(sub2) is None   # paused: nothing sent for T2
         assert all(env.fake.tokens.get(c.token) != "T2" for c in env.fake.calls[before:])
         r1 = await env.core.rounds.post_due(sub1)
         assert r1 is not None and r1.thread_id
@@ -207,6 +211,107 @@ async def test_two_workspaces_install_and_each_gets_its_question_with_its_own_to
         assert "oauth.v2.access" in written and "xoxb-" not in written
         for secret in (env.fake.client_secret, one.bot_token, two.bot_token, basic.decode()):
             assert secret not in written
+
+
+async def test_an_uninstalled_workspace_pauses_quietly_and_a_reinstall_resumes_it(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The app removed from T2 mid-round: T2's schedules stop at once and in silence (no
+    call without a token, no failure at each sweep, the open round neither revealed nor
+    dropped), with one line saying so; T1 goes on. Installed again the next day, T2's round
+    is revealed once, the day's question posted once, and a channel its lead had stopped
+    stays stopped."""
+    async with oauth_env(settings, clock, sample_bank) as env:
+        fake, core = env.fake, env.core
+        fake.member_of |= {"C3"}
+        for team in ("T1", "T2"):
+            assert (await env.install(team))[0] == 200
+        sub1 = await subscribe(env, "T1", "C1", "UADMIN")
+        sub2 = await subscribe(env, "T2", "C2", "UADMIN2")
+        await subscribe(env, "T2", "C3", "UADMIN2")
+        stopped = ChannelRef("slack", "T2", "C3")
+        lead2 = Actor("slack", "T2", "UADMIN2", "lead2", is_admin=True)
+        await core.subscriptions.unsubscribe(lead2, stopped)
+        core.scheduler.start(await core.subscriptions.active(["slack"]))
+        assert f"post:{sub2}" in core.scheduler.job_ids()
+
+        clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+        await core.scheduler.sweep()
+        async with core.db.reading() as conn:
+            round1 = await Rounds(conn).on_date(sub2, date(2026, 11, 23))
+        assert round1 is not None and round1.thread_id
+        assert await env.event("T2", {"type": "message", "channel": "C2", "user": "UADMIN2",
+                                      "text": "my answer", "ts": "1800000000.000001",
+                                      "thread_ts": round1.thread_id,
+                                      "channel_type": "channel"}) == 200
+
+        async def answered() -> bool:
+            async with core.db.reading() as conn:
+                return len(await Answers(conn).for_round(round1.id)) == 1
+        await eventually(answered)
+
+        clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+        caplog.set_level(logging.INFO)
+        caplog.clear()
+        fake.uninstall("T2")   # Slack sends both events for one removal
+        assert await env.event("T2", {"type": "tokens_revoked",
+                                      "tokens": {"bot": ["UBOT"]}}) == 200
+        assert await env.event("T2", {"type": "app_uninstalled"}) == 200
+
+        async def forgotten() -> bool:
+            return await env.installs.find(None, "T2") is None
+        await eventually(forgotten)
+        await asyncio.sleep(0.05)   # the second event's listener, which finds nothing
+        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert said == ["Slack app removed from workspace T2 (uninstalled or its token "
+                        "revoked): token forgotten, 1 daily question(s) paused until it is "
+                        "installed again; history kept"], said
+        paused = await core.subscriptions.get(ChannelRef("slack", "T2", "C2"))
+        assert paused is not None and paused.paused == "uninstalled" and paused.active
+        assert f"post:{sub2}" not in core.scheduler.job_ids()
+        assert f"post:{sub1}" in core.scheduler.job_ids()
+
+        # a day of sweeps: past round 1's deadline and day 2's post time
+        caplog.clear()
+        before = len(fake.calls)
+        while clock.now() < datetime(2026, 11, 24, 12, 0, tzinfo=UTC):
+            clock.advance(timedelta(minutes=20))
+            await core.scheduler.sweep()
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        assert {fake.tokens.get(c.token) for c in fake.calls[before:]} == {"T1"}
+        async with core.db.reading() as conn:
+            kept = await Rounds(conn).get(round1.id)
+            assert await Rounds(conn).on_date(sub2, date(2026, 11, 24)) is None
+            assert len(await Answers(conn).for_round(round1.id)) == 1
+            assert await Rounds(conn).on_date(sub1, date(2026, 11, 24)) is not None
+        assert kept is not None and kept.state is RoundState.OPEN
+
+        # installed again: round 1 revealed, today's question posted, each once
+        caplog.clear()
+        status, _, _ = await env.install("T2")
+        assert status == 200
+        assert "1 daily question(s) paused at its uninstall resume" in caplog.text
+        assert f"post:{sub2}" in core.scheduler.job_ids()
+        again = await env.installs.find(None, "T2")
+        assert again is not None
+        for _ in range(3):
+            await core.scheduler.sweep()
+            clock.advance(timedelta(minutes=1))
+        t2 = [c for c in fake.all_calls("chat.postMessage") if c.params["channel"] == "C2"]
+        assert all(c.ok for c in t2)
+        assert [c.token == again.bot_token for c in t2] == [False, True, True]
+        keys = [b["block_id"] for c in t2 for b in c.params["blocks"]
+                if str(b.get("block_id", "")).startswith("quizbot_post:")]
+        assert len(keys) == len(set(keys)) == 3
+        async with core.db.reading() as conn:
+            revealed = await Rounds(conn).get(round1.id)
+            today = await Rounds(conn).on_date(sub2, date(2026, 11, 24))
+            assert (await Scores(conn).for_round(round1.id)) != []
+        assert revealed is not None and revealed.state is RoundState.REVEALED
+        assert today is not None and today.thread_id
+        still = await core.subscriptions.get(stopped)
+        assert still is not None and still.paused is None and not still.active
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 async def test_tokens_revoked_forgets_the_bot_token(

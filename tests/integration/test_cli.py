@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # A Tuesday morning, UTC: a console run's "/advance 12h" stays within the day. With real
 # time, a run started in the evening crossed the next morning's post and saw two rounds.
 TUESDAY_MORNING = "2026-03-03T08:00:00+00:00"
-CLOCK_FILE = Path()
+CLOCK_FILE: Path | None = None
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -36,10 +37,21 @@ def _fixed_clock(tmp_path_factory: pytest.TempPathFactory) -> None:
     CLOCK_FILE.write_text(TUESDAY_MORNING)
 
 
+def clock_file() -> Path:
+    """The clock file of this module's runs; made on first use when ``quizbot`` is called
+    from another module, whose tests this module's fixture does not reach (the unset path
+    used to be '.', a folder, which the file clock silently read as real time)."""
+    global CLOCK_FILE
+    if CLOCK_FILE is None:
+        CLOCK_FILE = Path(tempfile.mkdtemp(prefix="quizbot-clock-")) / "now"
+        CLOCK_FILE.write_text(TUESDAY_MORNING)
+    return CLOCK_FILE
+
+
 def quizbot_env(bank: Path | None = SAMPLE_BANK, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("QUIZBOT_", "DISCORD_", "SLACK_"))}
-    env["QUIZBOT_FAKE_TIME_FILE"] = str(CLOCK_FILE)
+    env["QUIZBOT_FAKE_TIME_FILE"] = str(clock_file())
     # Piped input is a console script: say so, since auto refuses to start the console
     # without a terminal (test_auto_without_tokens_or_terminal_says_what_to_set).
     env["QUIZBOT_PLATFORM"] = "console"
@@ -354,6 +366,21 @@ def test_bad_settings_are_reported_without_a_traceback(tmp_path: Path) -> None:
     assert res.returncode != 0
     assert "timezone" in res.stderr and "Traceback" not in res.stderr
     assert "xoxb-secret-value" not in res.stderr + res.stdout
+
+
+@pytest.mark.parametrize("content", [None, "tomorrow-ish"])
+def test_a_fake_clock_file_missing_or_garbled_stops_the_start(tmp_path: Path,
+                                                               content: str | None) -> None:
+    clock = tmp_path / "now"
+    if content is not None:
+        clock.write_text(content)
+    res = quizbot("run", "--platform", "console", "--db", str(tmp_path / "q.db"),
+                  stdin=SESSION, QUIZBOT_FAKE_TIME_FILE=str(clock))
+    line = one_line_error(res)
+    assert line.startswith("quizbot: bad setting: fake_time_file:")
+    assert f"QUIZBOT_FAKE_TIME_FILE names {clock}, which " in line
+    assert ("does not exist" if content is None else "'tomorrow-ish'") in line
+    assert res.stdout == "" and not (tmp_path / "q.db").exists()
 
 
 def test_an_unknown_log_level_says_which_are_allowed(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from bot.app import Core, build
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.domain.parsing import WEEKDAYS
+from bot.domain.parsing import WEEKDAYS, parse_time_of_day
+from bot.domain.subscriptions import Subscription
 from bot.storage.leadership import AdvisoryLeadership
 from tests import pg_server
 from tests.conftest import SAMPLE_BANK
@@ -126,3 +127,55 @@ def test_two_processes_one_killed_the_other_takes_over(pg_shared: str) -> None:
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+async def test_a_schedule_set_on_a_standby_reaches_the_leader_at_its_next_look(
+        replica: Replica, clock: FixedClock) -> None:
+    """Only the leader's cron jobs post, but a lead may set a schedule through any replica.
+    At its next look the leader reschedules what changed (new, moved, stopped), and posts
+    at once a schedule whose new time has just passed, without waiting for a sweep; the
+    sweep and the looks after post nothing twice."""
+    a, memory_a = await replica()
+    b, memory_b = await replica()
+    assert a.follower is not None and b.follower is not None
+    job = f"post:{await _subscribe(b, clock, '09:00')}"
+    assert job not in a.scheduler.job_ids()      # the leader does not know yet ...
+    assert await a.follower.follow()
+    assert job in a.scheduler.job_ids()          # ... until its next look
+    assert _posts_at(a, job) == "09:00"
+
+    await _subscribe(b, clock, "10:30")          # moved on the standby
+    assert _posts_at(a, job) == "09:00"
+    await a.follower.follow()
+    assert _posts_at(a, job) == "10:30"
+
+    clock.advance(timedelta(hours=2, minutes=31))  # 10:31: the cron job would have fired
+    await _subscribe(b, clock, "10:30")          # set again just after its time
+    assert memory_a.questions == []
+    await a.follower.follow()
+    assert len(memory_a.questions) == 1          # posted at the look, not a sweep later
+    await a.scheduler.sweep()
+    await a.follower.follow()
+    await a.follower.follow()
+    assert len(memory_a.questions) == 1 and memory_b.questions == []
+
+    await b.subscriptions.unsubscribe(LEAD, CHANNEL)
+    await a.follower.follow()
+    assert job not in a.scheduler.job_ids()
+
+
+async def _subscribe(core: Core, clock: FixedClock, at: str) -> int:
+    sub = await core.subscriptions.subscribe(
+        LEAD, CHANNEL, "general", post_time=parse_time_of_day(at), timezone="UTC",
+        window=timedelta(hours=8), days=WEEKDAYS)
+    assert isinstance(sub, Subscription)
+    return sub.id
+
+
+def _posts_at(core: Core, job_id: str) -> str:
+    aps = core.scheduler._aps
+    assert aps is not None
+    found = aps.get_job(job_id)
+    assert found is not None
+    fields = {f.name: str(f) for f in found.trigger.fields}   # APScheduler runs on real
+    return f"{int(fields['hour']):02d}:{int(fields['minute']):02d}"   # time, not the test's

@@ -136,6 +136,28 @@ def test_requires_a_specific_term_in_the_same_sentence() -> None:
                  ).covered == ()
 
 
+def test_a_paired_term_counts_only_beside_one_of_its_partners() -> None:
+    q = question({"label": "Greedy", "phrases": ["always picks the most likely token"],
+                  "paired": {"greedy": ["most likely", "highest probability", "argmax"]}},
+                 {"label": "Other", "phrases": ["low-rank update"]},
+                 {"label": "Third", "phrases": ["soft prompt"]})
+    right = grade(q, "Greedy decoding takes the highest probability token at each step.")
+    assert right.covered == ("Greedy",)
+    assert "highest probability" in right.evidence_for("Greedy")  # type: ignore[operator]
+    assert grade(q, "Greedy decoding is the quality baseline everyone compares with."
+                 ).covered == ()
+    # the partner must be in the term's own sentence, and the term must not be denied
+    assert grade(q, "Greedy decoding is the quality baseline. The most likely token wins."
+                 ).covered == ()
+    assert grade(q, "This is not greedy: it samples the most likely token only sometimes."
+                 ).covered == ()
+    # a stand-alone phrase still stands alone
+    assert grade(q, "It always picks the most likely token, step after step.").covered == \
+        ("Greedy",)
+    # naming the term and a partner with nothing else explains nothing
+    assert grade(q, "Greedy, most likely, argmax, soft prompt.").covered == ()
+
+
 def test_a_misconception_costs_its_point_unless_denied() -> None:
     q = question({"label": "What LoRA trains", "phrases": ["low-rank update"]},
                  {"label": "Merging", "phrases": ["merged into the weights"]},

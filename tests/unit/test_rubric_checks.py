@@ -54,6 +54,27 @@ def test_common_phrases_need_a_specific_required_term() -> None:
     assert problems(entry(key_points=[points[0], required, points[2]])) == []
 
 
+def test_a_paired_term_may_be_common_or_in_the_prompt_but_not_with_a_partner() -> None:
+    points = entry().key_points
+    paired = points[1].model_copy(update={"paired": {"lora": ["low-rank"],
+                                                     "learns": ["b times a"]}})
+    assert problems(entry(key_points=[points[0], paired, points[2]])) == []
+    both = points[1].model_copy(update={"paired": {"lora": ["fine-tuning"]}})
+    assert any("'lora' and a partner of it are both in the prompt" in p
+               for p in problems(entry(key_points=[points[0], both, points[2]])))
+    vague = points[1].model_copy(update={"paired": {"learns": ["computed"]}})
+    assert any("'learns' is in 20 other answers" in p
+               for p in problems(entry(key_points=[points[0], vague, points[2]])))
+
+
+def test_a_paired_term_needs_a_partner() -> None:
+    import pydantic
+    import pytest
+    with pytest.raises(pydantic.ValidationError, match="at least one partner"):
+        entry().key_points[1].model_validate(
+            {**entry().key_points[1].model_dump(), "paired": {"lora": []}})
+
+
 def test_prompt_words_non_answers_and_giveaway_labels_are_refused() -> None:
     points = entry().key_points
     in_prompt = points[1].model_copy(update={"phrases": ["low-rank update", "fine-tuning"]})

@@ -4,15 +4,18 @@ request, and on app_uninstalled / tokens_revoked)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import time, timedelta
 
 import pytest
 from pydantic import SecretStr
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
+from bot.adapters.base import Actor
 from bot.adapters.slack_oauth import InstallationStore, StateStore
 from bot.app import Core
 from bot.clock import FixedClock
+from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.services.slack_installs import SlackInstallations
 
 
@@ -90,3 +93,47 @@ async def test_client_credentials_select_the_install_flow(core: Core) -> None:
         with pytest.raises(ConfigError) as err:
             make_adapters(core, ["slack"])
         assert "s3cret-value" not in str(err.value)
+
+
+async def test_removing_the_app_pauses_its_workspace_and_installing_it_resumes(
+        core: Core, clock: FixedClock) -> None:
+    """Only the removed workspace's Slack channels pause (a stopped one too, and it stays
+    stopped when they resume); the scheduler hears of each; a second removal event changes
+    nothing; an install resumes only what an uninstall paused."""
+    heard: list[tuple[int, bool]] = []
+    installs = SlackInstallations(core.db, clock,
+                                  listeners=[lambda s: heard.append((s.id, s.scheduled))])
+    store = InstallationStore(installs)
+    await store.async_save(installation("T1", "xoxb-one"))
+    await store.async_save(installation("T2", "xoxb-two"))
+    lead = Actor("slack", "T1", "UADMIN", "lead", is_admin=True)
+    subs = {}
+    for ref in (ChannelRef("slack", "T1", "C1"), ChannelRef("slack", "T1", "C2"),
+                ChannelRef("slack", "T2", "C1"), ChannelRef("memory", "T1", "C1")):
+        made = await core.subscriptions.subscribe(
+            replace(lead, platform=ref.platform, workspace=ref.workspace), ref, "general",
+            post_time=time(9), timezone="UTC", window=timedelta(hours=8))
+        assert isinstance(made, Subscription)
+        subs[ref] = made.id
+    await core.subscriptions.unsubscribe(lead, ChannelRef("slack", "T1", "C2"))
+    t1c1, t1c2 = subs[ChannelRef("slack", "T1", "C1")], subs[ChannelRef("slack", "T1", "C2")]
+
+    change = await installs.delete(None, "T1")
+    assert change is not None and change.daily_questions == 1
+    assert sorted(s.id for s in change.subscriptions) == sorted([t1c1, t1c2])
+    assert sorted(heard) == sorted([(t1c1, False), (t1c2, False)])
+    assert await installs.delete(None, "T1") is None            # app_uninstalled after
+    running = {s.id for s in await core.subscriptions.active(["slack", "memory"])}
+    assert running == {subs[ChannelRef("slack", "T2", "C1")],
+                       subs[ChannelRef("memory", "T1", "C1")]}
+
+    heard.clear()
+    await store.async_save(installation("T1", "xoxb-one-again"))
+    assert sorted(heard) == sorted([(t1c1, True), (t1c2, False)])
+    back = await core.subscriptions.get(ChannelRef("slack", "T1", "C1"))
+    assert back is not None and back.scheduled
+    still = await core.subscriptions.get(ChannelRef("slack", "T1", "C2"))
+    assert still is not None and still.paused is None and not still.active
+    heard.clear()
+    await store.async_save(installation("T1", "xoxb-one-rescoped"))   # a reinstall: no-op
+    assert heard == []

@@ -5,7 +5,8 @@ They keep the rubric from rewarding what explains nothing:
   "cost", "2"), or in more than a third of its own topic's, proves nothing alone: its key
   point must ``require`` a specific term too (an answer to another question of the same
   topic would earn it otherwise);
-- a phrase from the question's own prompt would pay for restating the question;
+- a phrase from the question's own prompt would pay for restating the question (a paired
+  term may be in it, since it counts only beside a partner, but not with a partner);
 - "I don't know" and its kin are never phrases;
 - the key-point labels are shown at every reveal, so pasting them must earn nothing;
 - the entry's own reference answer must cover every point and assert no misconception;
@@ -59,6 +60,11 @@ class _Frequency:
         return sum(1 for qid in candidates - {own_id} if self.answers[qid].find(compiled))
 
 
+def _in(text: Answer, phrase: str) -> bool:
+    compiled = compile_phrase(phrase)
+    return compiled is not None and bool(text.find(compiled))
+
+
 def _words(text: str) -> str:
     return " ".join(t.word for t in read(text.replace("'", "")).tokens)
 
@@ -93,8 +99,14 @@ def check_rubrics(questions: Sequence[Question],
         rubric = [(f"key point {kp.label!r}", kp.phrases, kp.requires) for kp in q.key_points]
         rubric += [(f"misconception {mc.claim[:40]!r}", mc.phrases, mc.requires)
                    for mc in q.misconceptions]
+        rubric += [(f"key point {kp.label!r}, paired term", [term], partners)
+                   for kp in q.key_points for term, partners in kp.paired.items()]
         for what, phrases, requires in rubric:
             specific_require = any(not common(r) for r in requires)
+            paired = what.endswith("paired term")
+            if paired and _in(prompt, phrases[0]) and any(_in(prompt, r) for r in requires):
+                problems.append(f"{where}: {what}: {phrases[0]!r} and a partner of it are "
+                                "both in the prompt (restating the question would earn it)")
             for phrase in phrases:
                 compiled = compile_phrase(phrase)
                 if compiled is None:
@@ -102,7 +114,7 @@ def check_rubrics(questions: Sequence[Question],
                     continue
                 if _words(phrase) in _DONT_KNOW:
                     problems.append(f"{where}: {what}: {phrase!r} is a non-answer")
-                if what.startswith("key point") and prompt.find(compiled):
+                if what.startswith("key point") and not paired and prompt.find(compiled):
                     problems.append(f"{where}: {what}: phrase {phrase!r} is in the prompt "
                                     "(restating the question would earn it)")
                 if not specific_require and common(phrase):
@@ -126,7 +138,8 @@ def _probe_problems(q: Question) -> list[str]:
     probes = {
         "the labels pasted": ". ".join(kp.label for kp in q.key_points) + ".",
         "the prompt pasted": q.prompt,
-        "a list of the phrases": ", ".join(p for kp in q.key_points for p in kp.phrases),
+        "a list of the phrases": ", ".join(p for kp in q.key_points
+                                         for p in (*kp.phrases, *kp.paired_words)),
         "one filler sentence per point": " ".join(FILLER.format(kp.phrases[0])
                                                   for kp in q.key_points),
     }

@@ -3,7 +3,8 @@ and the answer's own words as evidence for each.
 
 A key point is covered when one of its phrases is asserted (present and not denied) in a
 sentence that also
-- holds one of the point's ``requires`` terms, when the point has any, and
+- holds one of the point's ``requires`` terms, when the point has any (for a ``paired``
+  term, one of its own partners: naming "greedy" says nothing until "most likely" does), and
 - says something beyond the rubric: a content word that is no phrase of any key point, no
   word of the question and no filler. "It is about the low-rank, and that is how it works"
   and a comma-separated list of the rubric's phrases explain nothing, so they earn nothing.
@@ -75,6 +76,17 @@ class _Point:
     label: str
     phrases: tuple[Phrase, ...]
     requires: tuple[Phrase, ...]
+    paired: tuple[tuple[Phrase, tuple[Phrase, ...]], ...] = ()
+
+    def sought(self) -> tuple[tuple[Phrase, tuple[Phrase, ...]], ...]:
+        """Each phrase with the terms of which one must be beside it (none: it stands
+        alone)."""
+        return tuple((p, self.requires) for p in self.phrases) + self.paired
+
+    def words(self) -> tuple[Phrase, ...]:
+        """Everything the point looks for, partners included: none of it explains."""
+        return self.phrases + tuple(w for term, partners in self.paired
+                                    for w in (term, *partners))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +108,9 @@ class _Rubric:
 def _compile(q: _Key) -> _Rubric:
     question = q.question
     return _Rubric(
-        tuple(_Point(kp.label, _phrases(kp.phrases), _phrases(kp.requires))
+        tuple(_Point(kp.label, _phrases(kp.phrases), _phrases(kp.requires),
+                     tuple((term, _phrases(partners)) for text, partners in kp.paired.items()
+                           if (term := compile_phrase(text)) is not None))
               for kp in question.key_points),
         tuple(_Wrong(mc, _phrases(mc.phrases), _phrases(mc.requires))
               for mc in question.misconceptions),
@@ -126,12 +140,12 @@ class _Reading:
     def __init__(self, rubric: _Rubric, answer: Answer) -> None:
         self.rubric, self.answer = rubric, answer
         tokens = answer.tokens
-        self.hits: dict[str, list[Match]] = {}
+        self.hits: dict[str, list[tuple[Match, tuple[Phrase, ...]]]] = {}
         self.in_phrase: set[int] = set()
         for point in rubric.points:
-            found = [m for p in point.phrases for m in answer.holds(p)]
-            self.hits[point.label] = found
-            for p in point.phrases:
+            self.hits[point.label] = [(m, needs) for p, needs in point.sought()
+                                      for m in answer.holds(p)]
+            for p in point.words():
                 for m in answer.find(p):
                     self.in_phrase.update(range(m.first, m.last + 1))
         self.by_sentence: dict[int, list[int]] = defaultdict(list)
@@ -242,10 +256,10 @@ def grade(question: Question, answer_text: str) -> Grade:
     evidence: dict[str, str] = {}
     unsupported = False
     for point in rubric.points:
-        for m in reading.hits[point.label]:
+        for m, needs in reading.hits[point.label]:
             # a sentence that asserts a misconception is no evidence of understanding
             if answer.tokens[m.first].sentence in wrong_sentences or \
-                    not reading.with_required(m, point.requires):
+                    not reading.with_required(m, needs):
                 continue
             if reading.supported(m):
                 evidence[point.label] = reading.quote(m)

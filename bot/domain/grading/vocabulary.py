@@ -27,7 +27,7 @@ def question_words(q: Question) -> frozenset[str]:
 def _texts(q: Question) -> str:
     parts = [q.prompt, q.answer, q.follow_up or ""]
     for kp in q.key_points:
-        parts += [kp.label, kp.claim, *kp.phrases, *kp.requires]
+        parts += [kp.label, kp.claim, *kp.terms]
     for mc in q.misconceptions:
         parts += [mc.claim, mc.correction, *mc.phrases, *mc.requires]
     return "\n".join(parts)

@@ -62,7 +62,9 @@ class RoundsBase:
         self._to_ask: dict[int, Any] = {}
 
     def _running(self, sub: Subscription) -> bool:
-        return self.platforms.get(sub.channel.platform) is not None
+        """Its platform runs here and nothing paused it: a paused subscription's posts,
+        reveals and reminders wait (untouched) until it resumes, rather than failing."""
+        return sub.paused is None and self.platforms.get(sub.channel.platform) is not None
 
     def _posting(self, sub: Subscription) -> contextlib.AbstractAsyncContextManager[None]:
         """One post's place at the gate: around anything that posts a round."""

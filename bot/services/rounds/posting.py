@@ -28,7 +28,7 @@ class PostingMixin(AnswersMixin):
         This is what the per-subscription cron job and the sweeper call."""
         async with self.db.reading() as conn:
             sub = await Subscriptions(conn).get(subscription_id)
-        if sub is None or not sub.active or not self._running(sub) or \
+        if sub is None or not sub.scheduled or not self._running(sub) or \
                 not await self._zone_loads(sub):
             return None
         slot = sub.due_slot(self.clock.now())

@@ -21,7 +21,7 @@ def _subscription(row: Row) -> Subscription:
         window=timedelta(minutes=row["window_minutes"]),
         topics=tuple(json.loads(row["topics"])), levels=tuple(json.loads(row["levels"])),
         blind=bool(row["blind"]), active=bool(row["active"]),
-        follow_ups=row["follow_ups"])
+        follow_ups=row["follow_ups"], paused=row["paused"])
 
 
 class Subscriptions(_Repo):
@@ -58,9 +58,45 @@ class Subscriptions(_Repo):
         return _subscription(row) if row else None
 
     async def active(self, platforms: list[str] | None = None) -> list[Subscription]:
-        rows = await fetch_all(self.conn, "SELECT * FROM subscriptions WHERE active=1 ORDER BY id")
+        """The subscriptions whose posts go out (started, not paused)."""
+        rows = await fetch_all(self.conn, "SELECT * FROM subscriptions WHERE active=1"
+                               " AND paused IS NULL ORDER BY id")
         subs = [_subscription(r) for r in rows]
         return [s for s in subs if platforms is None or s.channel.platform in platforms]
+
+    async def stamps(self) -> dict[int, str]:
+        """Every subscription's id and a stamp of its schedule: what the leader compares
+        between two looks to find schedules another replica changed. The schedule's own
+        columns are in it, not only updated_at: two changes within one tick of a clock
+        (a frozen test clock, a coarse one) still differ."""
+        rows = await fetch_all(
+            self.conn, "SELECT id, post_time || '|' || days || '|' || timezone || '|' ||"
+            " active || '|' || COALESCE(paused, '') || '|' || updated_at FROM subscriptions")
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    async def pause_workspace(self, platform: str, workspace: str, reason: str,
+                              now: datetime) -> list[Subscription]:
+        """Pause every subscription of the workspace that is not paused already (a stopped
+        one too, so it stays stopped when it resumes); returns those it paused."""
+        rows = await fetch_all(
+            self.conn, "UPDATE subscriptions SET paused=?, updated_at=? WHERE platform=?"
+            " AND workspace=? AND paused IS NULL RETURNING id",
+            (reason, to_db(now), platform, workspace))
+        return await self._by_ids([int(r[0]) for r in rows])
+
+    async def resume_workspace(self, platform: str, workspace: str, reason: str,
+                               now: datetime) -> list[Subscription]:
+        """Lift the workspace's pause for ``reason`` (another kind stays); returns those
+        it resumed, each as its lead left it (started or stopped)."""
+        rows = await fetch_all(
+            self.conn, "UPDATE subscriptions SET paused=NULL, updated_at=? WHERE platform=?"
+            " AND workspace=? AND paused=? RETURNING id",
+            (to_db(now), platform, workspace, reason))
+        return await self._by_ids([int(r[0]) for r in rows])
+
+    async def _by_ids(self, ids: list[int]) -> list[Subscription]:
+        found = [await self.get(i) for i in sorted(ids)]
+        return [s for s in found if s is not None]
 
     async def set_follow_ups(self, sub_id: int, mode: str) -> None:
         await self.conn.execute("UPDATE subscriptions SET follow_ups=? WHERE id=?",
