@@ -21,9 +21,12 @@ per-subscription cron jobs fire; real time, so the run waits for the next whole 
 safety net: a fake clock, QUIZBOT_FAKE_TIME_FILE, is moved onto the due minute while
 the sweeper runs every second).
 
-The simulated platform runs inside each replica, so it sees only that replica's requests;
-the limits are the platform's, across replicas, which is right only while one replica
-posts (the run reports each replica's posts, so a standby that posted shows). It REJECTS a
+Each replica's simulated platform declares the real adapter's pace (``post_pace``, taken
+from SlackAdapter or DiscordAdapter, which the replica imports as a real one does), so the
+core paces its posts as in production and the platform checks that pace against the
+documented limits. It runs inside each replica and sees only that replica's requests; the
+limits are the platform's, across replicas, which is right only while one replica posts
+(the run reports each replica's posts, so a standby that posted shows). It REJECTS a
 request over a limit (the retryable PlatformError the real adapters raise for a 429) rather
 than queueing it, so a sender that goes too fast is seen. The real adapters would retry a
 429 themselves (slack_sdk's AsyncRateLimitErrorRetryHandler, discord.py's rate limiter);
@@ -34,9 +37,13 @@ Limits, as documented:
 - Slack, https://api.slack.com/docs/rate-limits: limits apply "per API method per app per
   workspace"; the Special Tier: "chat.postMessage generally allows posting one message per
   second per channel, while also maintaining a workspace-wide limit", and "Posting
-  messages: 1 per second. Short bursts >1 allowed." The page gives no number for the
-  workspace-wide limit: SLACK_WORKSPACE_POSTS (below) is an assumption. conversations.history
-  (what ``find_sent`` calls before retrying a post) is Tier 3, "50+ per minute".
+  messages: 1 per second. Short bursts >1 allowed." chat.postMessage's own page: "It will
+  generally allow an app to post 1 message per second to a specific channel. There are
+  limits governing your app's relationship with the entire workspace above that, limiting
+  posting to several hundred messages per minute. Generous burst behavior is also
+  granted." "Several hundred" is taken as 200 a minute (SLACK_WORKSPACE_POSTS, an
+  assumption). conversations.history (what ``find_sent`` calls before retrying a post) is
+  Tier 3, "50+ per minute".
 - Discord, discord-api-docs docs/topics/rate-limits.md, "Global Rate Limit": "All bots can
   make up to 50 requests per second to our API", plus per-route limits that the docs do not
   list ("should not be hard coded"; libraries learn them from the X-RateLimit headers).
@@ -81,7 +88,7 @@ T = TypeVar("T")
 
 # Slack (see the module's docstring)
 SLACK_CHANNEL_POSTS = (3, 3.0)       # 1 per second per channel, short bursts (of 3) allowed
-SLACK_WORKSPACE_POSTS = (100, 60.0)  # ASSUMED: the page names a workspace-wide limit, no number
+SLACK_WORKSPACE_POSTS = (200, 60.0)  # "several hundred messages per minute": 200 ASSUMED
 SLACK_HISTORY = (50, 60.0)           # conversations.history, Tier 3: 50+ per minute
 # Discord
 DISCORD_GLOBAL = (50, 1.0)           # 50 requests per second per bot token
@@ -138,6 +145,7 @@ class SimulatedPlatform:
         self.last: float | None = None            # request admitted
         self._sent: dict[tuple[str, str], Sent] = {}
         self._ids = itertools.count(1)
+        self.post_pace: Any = None   # the real adapter's (see replica())
 
     def limits(self, call: str, channel: ChannelRef) -> list[Window]:
         raise NotImplementedError
@@ -245,6 +253,7 @@ async def replica(args: argparse.Namespace) -> None:
     core = await build(settings, clock=clock)
     sim_class = SimulatedSlack if args.platform == "slack" else SimulatedDiscord
     sim = sim_class(args.latency_ms / 1000, args.replica)
+    sim.post_pace = adapter_pace(args.platform)
     core.platforms.register(sim)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -261,6 +270,15 @@ async def replica(args: argparse.Namespace) -> None:
     _write(args.out, out)
 
 
+def adapter_pace(platform: str) -> Any:
+    """The pace the real adapter declares (None before adapters declared one)."""
+    if platform == "slack":
+        from bot.adapters.slack import SlackAdapter as Adapter
+    else:
+        from bot.adapters.discord import DiscordAdapter as Adapter  # type: ignore[assignment]
+    return getattr(Adapter, "post_pace", None)
+
+
 def _write(path: str, figures: dict[str, Any]) -> None:
     Path(path).write_text(json.dumps(figures), encoding="utf-8")
 
@@ -268,14 +286,18 @@ def _write(path: str, figures: dict[str, Any]) -> None:
 # -- the harness -------------------------------------------------------------------------
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """The process's peak and current resident memory, from the kernel's own count."""
+    """The process's peak and current resident memory, from the kernel's own count, and
+    the CPU time it has used."""
     fields = {}
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             key, _, value = line.partition(":")
             if key in ("VmHWM", "VmRSS"):
                 fields[key] = round(int(value.split()[0]) / 1024, 1)
-    return {"hwm_mb": fields.get("VmHWM", 0.0), "rss_mb": fields.get("VmRSS", 0.0)}
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:   # utime, stime: fields 14, 15
+        ticks = sum(int(v) for v in f.read().rsplit(")", 1)[1].split()[11:13])
+    return {"hwm_mb": fields.get("VmHWM", 0.0), "rss_mb": fields.get("VmRSS", 0.0),
+            "cpu_seconds": round(ticks / os.sysconf("SC_CLK_TCK"), 1)}
 
 
 def next_minute(after: datetime) -> datetime:
@@ -336,8 +358,14 @@ def bounds(platform: str, channels: int, workspaces: int, latency: float,
                f"channel). quizbot's cap of {concurrency} in flight would allow "
                f"{own:.1f} s")
     bound = max(rate_bound, own)
-    return {"bound_seconds": round(bound, 2), "rate_limit_bound_seconds": round(rate_bound, 2),
-            "concurrency_bound_seconds": round(own, 2), "bound": why}
+    out = {"bound_seconds": round(bound, 2), "rate_limit_bound_seconds": round(rate_bound, 2),
+           "concurrency_bound_seconds": round(own, 2), "bound": why}
+    pace = adapter_pace(platform)
+    if pace is not None:   # what quizbot's own pacing allows, below the platform's limits
+        keys = workspaces if pace.per == "workspace" else 1
+        per_key = math.ceil(channels / keys)
+        out["pace_bound_seconds"] = round(per_key * pace.requests / pace.per_second, 2)
+    return out
 
 
 class Replica:

@@ -133,7 +133,8 @@ async def build(settings: Settings, *, clock: Clock, bank: QuestionBank | None =
     await ensure_totals(db, settings.timezone)
     follow_ups = FollowUpService(db, bank, clock, judge=judge, totals_tz=settings.timezone)
     rounds = RoundService(db, bank, platforms, clock, seed=settings.seed, judge=judge,
-                          totals_tz=settings.timezone, follow_ups=follow_ups)
+                          totals_tz=settings.timezone, follow_ups=follow_ups,
+                          post_concurrency=settings.post_concurrency)
     rights = Rights(db)
     teams = TeamService(db, clock, rights)
     reports = ReportService(db, bank, clock, teams, default_timezone=settings.timezone)

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
                                     description="how long a write waits for a lock")
     sweep_seconds: float = Field(60.0, gt=0, le=3600,
                                  description="how often the sweeper catches up")
+    post_concurrency: int = Field(
+        16, ge=1, le=256, description="daily posts in flight at once (never two for one "
+        "channel), each platform's rate limit pacing them too: a minute when thousands of "
+        "channels are due posts them this many round trips at a time")
     leader_poll_seconds: float = Field(
         10.0, gt=0, le=3600, description="PostgreSQL with several replicas: how often a "
         "standby asks to lead, so it takes over this long after the leader dies; and how "

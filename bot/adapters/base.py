@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
@@ -190,6 +190,27 @@ class StartsThreads(Protocol):
     method reply to a post in its own thread (``Sent.thread_id``)."""
 
     async def start_thread(self, channel: ChannelRef, sent: Sent, name: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PostPace:
+    """How fast a platform takes a burst of daily posts (every channel due at one minute):
+    at most ``per_second`` requests for the whole bot (``per="bot"``: Discord's global
+    limit per token) or for each workspace (``per="workspace"``: Slack's limits are per
+    app per workspace), ``requests`` of them per post. The core spaces the posts to it
+    rather than meeting the platform's 429s (which would be retried, but each costs a round
+    trip and, on Discord, counts towards a temporary ban)."""
+
+    per_second: float
+    per: Literal["bot", "workspace"] = "bot"
+    requests: int = 1
+
+
+class PacesPosts(Protocol):
+    """Optional: a platform that declares its ``PostPace``. Without one, posts are bounded
+    only by QUIZBOT_POST_CONCURRENCY and one at a time per channel."""
+
+    post_pace: PostPace
 
 
 class TellsPeople(Protocol):

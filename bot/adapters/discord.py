@@ -35,6 +35,7 @@ from bot.adapters.base import (
     IncomingMessage,
     Message,
     PlatformError,
+    PostPace,
     Section,
     Sent,
     attachment_data,
@@ -368,6 +369,10 @@ class ShardedQuizClient(discord.AutoShardedClient, QuizClient):
 
 class DiscordAdapter:
     name = PLATFORM
+    #: "All bots can make up to 50 requests per second to our API" (Discord's rate-limit
+    #: docs, Global Rate Limit); a daily post is two (the message, its thread). Posts take
+    #: 40 of the 50, leaving the rest to what the bot does meanwhile (answers' reactions).
+    post_pace = PostPace(40.0, "bot", requests=2)
 
     def __init__(self, core: CoreServices, *, token: str, guild_id: int | None = None,
                  sharded: bool = False, shard_count: int | None = None,

@@ -44,6 +44,7 @@ from bot.adapters.base import (
     IncomingMessage,
     Message,
     PlatformError,
+    PostPace,
     Section,
     Sent,
     attachment_data,
@@ -209,6 +210,12 @@ def _team_of(body: dict[str, Any]) -> str:
 
 class SlackAdapter:
     name = PLATFORM
+    #: chat.postMessage "will generally allow an app to post 1 message per second to a
+    #: specific channel. There are limits governing your app's relationship with the entire
+    #: workspace above that, limiting posting to several hundred messages per minute" (its
+    #: method page; limits are per app per workspace): 3 a second is 180 a minute. One post
+    #: in flight per channel keeps to the channel's limit.
+    post_pace = PostPace(3.0, "workspace")
 
     def __init__(self, core: CoreServices, *, bot_token: str | None,
                  app_token: str | None = None, signing_secret: str | None = None,

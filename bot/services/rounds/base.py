@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.adapters.base import ChatPlatform, IncomingMessage, PlatformError, Platforms, Sent
 from bot.bank import QuestionBank
@@ -22,6 +22,7 @@ from bot.domain.rounds import AnswerOutcome, Round
 from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.services.follow_ups import FollowUpService
 from bot.services.judging import Judge, RubricJudge
+from bot.services.rounds.gate import DEFAULT_CONCURRENCY, PostGate
 from bot.storage.db import Database
 from bot.storage.repositories import Subscriptions
 
@@ -32,13 +33,19 @@ if TYPE_CHECKING:
 # format shows the logger's name) read as they did before the split.
 log = logging.getLogger("bot.services.rounds")
 
+T = TypeVar("T")
+
 
 class RoundsBase:
     def __init__(self, db: Database, bank: QuestionBank, platforms: Platforms, clock: Clock,
                  *, seed: str = "quizbot", judge: Judge | None = None,
-                 totals_tz: str = "UTC", follow_ups: FollowUpService | None = None) -> None:
+                 totals_tz: str = "UTC", follow_ups: FollowUpService | None = None,
+                 post_concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self.db, self.bank, self.platforms, self.clock, self.seed = (
             db, bank, platforms, clock, seed)
+        #: how many daily posts are in flight at once, one per channel, at each platform's
+        #: pace (bot.services.rounds.gate)
+        self.gate = PostGate(post_concurrency)
         self.totals_tz = totals_tz
         self.judge: Judge = judge or RubricJudge()
         self.follow_ups = follow_ups or FollowUpService(db, bank, clock, judge=self.judge,
@@ -58,6 +65,22 @@ class RoundsBase:
         """Its platform runs here and nothing paused it: a paused subscription's posts,
         reveals and reminders wait (untouched) until it resumes, rather than failing."""
         return sub.paused is None and self.platforms.get(sub.channel.platform) is not None
+
+    def _posting(self, sub: Subscription) -> contextlib.AbstractAsyncContextManager[None]:
+        """One post's place at the gate: around anything that posts a round."""
+        return self.gate.posting(self.platforms.get(sub.channel.platform), sub.channel)
+
+    async def _each(self, items: Sequence[T], work: Callable[[T], Awaitable[None]]) -> None:
+        """``work`` on every item, as many at once as posts may be in flight, by a few
+        workers rather than a task per item. ``work`` isolates its own failures."""
+        pending = iter(items)
+
+        async def worker() -> None:
+            for item in pending:
+                await work(item)
+
+        await asyncio.gather(*(worker() for _ in range(min(len(items),
+                                                            self.gate.concurrency))))
 
     @contextlib.asynccontextmanager
     async def _isolated(self, step: str, subscription_id: int,

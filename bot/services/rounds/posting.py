@@ -71,28 +71,35 @@ class PostingMixin(AnswersMixin):
         return False
 
     async def _open_round(self, sub: Subscription, slot: Slot) -> Round | None:
-        created = False
-        async with self.db.transaction() as conn:
-            rounds = Rounds(conn)
-            rnd = await rounds.on_date(sub.id, slot.local_date)
-            if rnd is None:
-                pool = [q.id for q in self.bank.filtered(sub.topics, sub.levels)]
-                asked = await rounds.asked_question_ids(sub.id)
-                qid = pick_question(pool, asked, f"{self.seed}:{sub.id}:{slot.local_date}")
-                if qid is None:
-                    log.warning("subscription %s: no question matches its filters", sub.id)
-                    return None
-                rnd = await rounds.create(sub.id, slot.local_date, qid, slot.opens_at,
-                                          slot.deadline)
-                if rnd is not None:
-                    created = True
-        # A round left in 'posting' by an earlier failure is retried by the sweeper alone,
-        # so one sweep never makes two attempts.
-        if rnd is not None and created:
-            return await self._publish(sub, rnd)
-        return rnd
+        async with self.db.reading() as conn:   # most looks find it posted: no wait at the gate
+            rnd = await Rounds(conn).on_date(sub.id, slot.local_date)
+        if rnd is not None:
+            return rnd
+        async with self._posting(sub):
+            created = False
+            async with self.db.transaction() as conn:
+                rounds = Rounds(conn)
+                rnd = await rounds.on_date(sub.id, slot.local_date)
+                if rnd is None:
+                    pool = [q.id for q in self.bank.filtered(sub.topics, sub.levels)]
+                    asked = await rounds.asked_question_ids(sub.id)
+                    qid = pick_question(pool, asked, f"{self.seed}:{sub.id}:{slot.local_date}")
+                    if qid is None:
+                        log.warning("subscription %s: no question matches its filters", sub.id)
+                        return None
+                    rnd = await rounds.create(sub.id, slot.local_date, qid, slot.opens_at,
+                                              slot.deadline)
+                    if rnd is not None:
+                        created = True
+            # A round left in 'posting' by an earlier failure is retried by the sweeper
+            # alone, so one sweep never makes two attempts.
+            if rnd is not None and created:
+                return await self._publish(sub, rnd, first=True)
+            return rnd
 
-    async def _publish(self, sub: Subscription, rnd: Round) -> Round:
+    async def _publish(self, sub: Subscription, rnd: Round, *, first: bool = False) -> Round:
+        """Post the round and record it. ``first``: the round was just inserted, with this
+        attempt counted (``Rounds.create``); a retry counts its own."""
         platform = self.platforms.get(sub.channel.platform)
         question = self.bank.get(rnd.question_id)
         if platform is None or question is None:
@@ -100,8 +107,10 @@ class PostingMixin(AnswersMixin):
             return rnd
         message = render.daily_question(question, rnd, sub,
                                         thread_answers=getattr(platform, "reads_replies", True))
+        threaded = getattr(platform, "start_thread", None) is not None
         try:
-            sent = await self._send_question(platform, sub, rnd, message)
+            sent = await self._send_question(platform, sub, rnd, message, first=first,
+                                             record=threaded)
             thread_id = await self._thread_for(platform, sub, sent, message.title)
         except PlatformError as exc:
             log.warning("posting round %s failed (%s); the sweeper will retry", rnd.id, exc)
@@ -109,26 +118,33 @@ class PostingMixin(AnswersMixin):
                 await self._tell_lead(sub, rnd, platform, exc)
             return rnd
         async with self.db.transaction() as conn:
-            await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread_id, self.clock.now())
-            posted = await Rounds(conn).get(rnd.id)
+            posted = await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread_id,
+                                                    self.clock.now()) \
+                or await Rounds(conn).get(rnd.id)
         assert posted is not None
         await self._adopt_strays(sub.channel, thread_id)
         return posted
 
     async def _send_question(self, platform: ChatPlatform, sub: Subscription, rnd: Round,
-                             message: Message) -> Sent:
+                             message: Message, *, first: bool, record: bool) -> Sent:
         """The round's post: the one already recorded, the one an interrupted attempt made,
-        or a new one, whose id is committed before anything else is done with it."""
+        or a new one, whose id is committed before anything else is done with it: here
+        (``record``) when a thread is to be opened on it next, else by the caller's
+        mark_posted, which is then the next thing done."""
         if rnd.message_id is not None:
             return Sent(rnd.message_id, rnd.message_id)
-        async with self.db.transaction() as conn:
-            earlier_attempts = await Rounds(conn).count_post_attempt(rnd.id)
+        if first:   # counted with the round's insert: no attempt came before
+            earlier_attempts = 0
+        else:
+            async with self.db.transaction() as conn:
+                earlier_attempts = await Rounds(conn).count_post_attempt(rnd.id)
         sent = await self._find_sent(platform, sub.channel, message.key) \
             if earlier_attempts else None
         if sent is None:
             sent = await platform.send(sub.channel, message)
-        async with self.db.transaction() as conn:
-            await Rounds(conn).mark_sent(rnd.id, sent.message_id)
+        if record:
+            async with self.db.transaction() as conn:
+                await Rounds(conn).mark_sent(rnd.id, sent.message_id)
         return sent
 
     @staticmethod

@@ -24,16 +24,16 @@ def _round(row: Row) -> Round:
 class Rounds(_Repo):
     async def create(self, sub_id: int, local_date: date, question_id: str, opens_at: datetime,
                      deadline: datetime) -> Round | None:
-        """Insert the round in state 'posting'; None if the (subscription, date) exists."""
+        """Insert the round in state 'posting' with its first attempt to post counted (the
+        post follows at once); None if the (subscription, date) exists."""
         row = await fetch_one(
             self.conn,
             "INSERT INTO rounds (subscription_id, local_date, question_id, state, opens_at,"
-            " deadline) VALUES (?,?,?,?,?,?) ON CONFLICT (subscription_id, local_date) DO NOTHING"
-            " RETURNING id", (sub_id, local_date.isoformat(), question_id,
-                              RoundState.POSTING.value, to_db(opens_at), to_db(deadline)))
-        if row is None:
-            return None
-        return await self.get(int(row[0]))
+            " deadline, post_attempts) VALUES (?,?,?,?,?,?,1)"
+            " ON CONFLICT (subscription_id, local_date) DO NOTHING"
+            " RETURNING *", (sub_id, local_date.isoformat(), question_id,
+                             RoundState.POSTING.value, to_db(opens_at), to_db(deadline)))
+        return _round(row) if row else None
 
     async def get(self, round_id: int) -> Round | None:
         row = await fetch_one(self.conn, "SELECT * FROM rounds WHERE id=?", (round_id,))
@@ -88,12 +88,14 @@ class Rounds(_Repo):
                                 (message_id, round_id, RoundState.POSTING.value))
 
     async def mark_posted(self, round_id: int, message_id: str, thread_id: str | None,
-                          now: datetime) -> None:
-        await self.conn.execute(
-            "UPDATE rounds SET state=?, message_id=?, thread_id=?, posted_at=?"
-            " WHERE id=? AND state=?",
+                          now: datetime) -> Round | None:
+        """The round open, its post recorded; None when it was not in 'posting'."""
+        row = await fetch_one(
+            self.conn, "UPDATE rounds SET state=?, message_id=?, thread_id=?, posted_at=?"
+            " WHERE id=? AND state=? RETURNING *",
             (RoundState.OPEN.value, message_id, thread_id, to_db(now), round_id,
              RoundState.POSTING.value))
+        return _round(row) if row else None
 
     async def count_post_attempt(self, round_id: int) -> int:
         """Count one more attempt to post; returns how many attempts came before this one."""
