@@ -219,6 +219,14 @@ class TellsPeople(Protocol):
     async def tell(self, workspace: str, user_id: str, message: Message) -> None: ...
 
 
+class ReachesWorkspaces(Protocol):
+    """Optional: a platform that knows whether it may speak in a workspace at all (a Slack
+    app serving many workspaces is removed from one by its uninstall), so a direct message
+    there is not tried, and failed, once a person and a day."""
+
+    async def reaches(self, workspace: str) -> bool: ...
+
+
 class ConfigError(RuntimeError):
     """Settings (or a platform's own configuration, such as an intent the developer portal
     does not grant) that cannot work; the message says what to change. An adapter raising

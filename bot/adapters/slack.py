@@ -244,6 +244,7 @@ class SlackAdapter:
                             oauth_settings=slack_oauth.oauth_settings(oauth, installs)
                             if oauth is not None and installs is not None else None)
         self.oauth = oauth
+        self._installs = installs if oauth is not None else None
         self._users: dict[tuple[str, str], tuple[float, Actor]] = {}
         self.monotonic: Callable[[], float] = time.monotonic  # tests step it
         self._stop = asyncio.Event()
@@ -452,6 +453,12 @@ class SlackAdapter:
             raise PlatformError(f"chat.postMessage: {type(exc).__name__}") from None
         ts = str(resp["ts"])
         return Sent(ts, thread_id or ts)
+
+    async def reaches(self, workspace: str) -> bool:
+        """One token: every workspace it speaks in. Many: those installed now."""
+        if self._installs is None:
+            return True
+        return await self._installs.find(None, workspace) is not None
 
     @speaks_for(lambda workspace, *_, **__: workspace)
     async def tell(self, workspace: str, user_id: str, message: Message) -> None:

@@ -55,7 +55,9 @@ async def deliver_once(db: Database, platforms: Platforms, person: Person, claim
     first, so a sweep finding it done writes nothing (sweeps run every minute). Nothing is claimed
     when the person's platform is not running or cannot DM (a later sweep sends it); a send
     that failed and may work later gives the claim back; one the platform refused for good
-    keeps it, so nobody is messaged every minute."""
+    keeps it, so nobody is messaged every minute. A workspace the platform does not reach
+    (an uninstalled Slack app) is skipped without a claim: a reinstall lets a later sweep
+    send what is due then."""
     platform = platforms.get(person.platform)
     tell = getattr(platform, "tell", None)
     if tell is None:
@@ -63,6 +65,9 @@ async def deliver_once(db: Database, platforms: Platforms, person: Person, claim
     async with db.reading() as conn:
         if await claimed(conn):
             return False
+    reaches = getattr(platform, "reaches", None)
+    if reaches is not None and not await reaches(person.workspace):
+        return False   # the app is not in their workspace now: nothing claimed, nothing said
     async with db.transaction() as conn:
         if not await claim(conn):
             return False

@@ -33,7 +33,7 @@ from bot.domain.rounds import RoundState
 from bot.domain.subscriptions import ChannelRef
 from bot.logs import formatter_for
 from bot.services.slack_installs import SlackInstallations
-from bot.storage.repositories import Answers, Rounds, Scores
+from bot.storage.repositories import Answers, Cards, People, Rounds, Scores
 from tests.fakes.slack import FakeSlack, fake_slack
 
 SECRET = "oauth-signing-secret"
@@ -253,6 +253,20 @@ async def test_an_uninstalled_workspace_pauses_quietly_and_a_reinstall_resumes_i
         if question is not None and question.follow_up:   # asked after the answer's commit
             await fake.wait_for(lambda: bool(fake.ok_calls("chat.postEphemeral")))
 
+        # their review reminders on, with a review due: a DM each day, were T2 reachable
+        assert await env.command("T2", "C2", "UADMIN2", "/quiz", "remind on") == 200
+        await fake.wait_for(lambda: any("Review reminders on" in str(r) for r in fake.responses))
+        other = next(q.id for q in sample_bank if q.id != round1.question_id)
+        async with core.db.transaction() as conn:
+            lead2_person = await People(conn).find("slack", "T2", "UADMIN2")
+            assert lead2_person is not None
+            await Cards(conn).save(lead2_person.id, other, "{}",
+                                   datetime(2026, 11, 23, 0, 0, tzinfo=UTC), None)
+
+        def reminded() -> list[str]:
+            return [c.token for c in fake.all_calls("chat.postMessage")
+                    if c.params["channel"] == "UADMIN2" and "due today" in str(c.params)]
+
         clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
         caplog.set_level(logging.INFO)
         caplog.clear()
@@ -282,6 +296,7 @@ async def test_an_uninstalled_workspace_pauses_quietly_and_a_reinstall_resumes_i
             await core.scheduler.sweep()
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
         assert {fake.tokens.get(c.token) for c in fake.calls[before:]} == {"T1"}
+        assert reminded() == []   # not tried: T2 is not reachable
         async with core.db.reading() as conn:
             kept = await Rounds(conn).get(round1.id)
             assert await Rounds(conn).on_date(sub2, date(2026, 11, 24)) is None
@@ -303,6 +318,7 @@ async def test_an_uninstalled_workspace_pauses_quietly_and_a_reinstall_resumes_i
         t2 = [c for c in fake.all_calls("chat.postMessage") if c.params["channel"] == "C2"]
         assert all(c.ok for c in t2)
         assert [c.token == again.bot_token for c in t2] == [False, True, True]
+        assert reminded() == [again.bot_token]   # the day's reminder, once, once reachable
         keys = [b["block_id"] for c in t2 for b in c.params["blocks"]
                 if str(b.get("block_id", "")).startswith("quizbot_post:")]
         assert len(keys) == len(set(keys)) == 3
