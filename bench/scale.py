@@ -5,7 +5,8 @@ enforces each platform's documented rate limits and answers after a set round tr
     python bench/scale.py [--channels N --workspaces M --platform slack|discord|both]
 
 prints JSON (``make bench`` runs it as its ``scale`` section). Without PostgreSQL it says
-how to get it and measures nothing.
+how to get it and measures nothing. With SCALE_PROFILE=PATH the leading replica writes its
+cProfile statistics to PATH.REPLICA when it stops.
 
 What one run does: bulk-insert N subscriptions (M workspaces, N/M channels each) due at the
 same minute (setup, not timed, but reported); start two replica processes, the first of
@@ -257,6 +258,13 @@ async def replica(args: argparse.Namespace) -> None:
     core.platforms.register(sim)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    profile = os.environ.get("SCALE_PROFILE")   # where the leader's cProfile goes
+    profiler = None
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
+    led = False
     try:
         await core.start()
         led = bool(getattr(core.follower.leadership if core.follower else None, "leading",
@@ -267,6 +275,10 @@ async def replica(args: argparse.Namespace) -> None:
         out["led"] = led
     finally:
         await core.close()
+        if profiler is not None:
+            profiler.disable()
+            if led:
+                profiler.dump_stats(f"{profile}.{args.replica}")
     _write(args.out, out)
 
 
