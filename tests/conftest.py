@@ -77,9 +77,10 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 22, 8, 0, tzinfo=UTC))
 
 
-#: suites whose tests run once per storage engine; the adapters' end-to-end tests, the
-#: fuzzers and the crash harness talk to SQLite only (storage is behind the same services),
-#: except a module marked ``both_backends`` (one whose flow is mostly storage)
+#: suites whose tests run once per storage engine; the adapters' end-to-end tests and the
+#: fuzzers talk to SQLite only (storage is behind the same services), except a module
+#: marked ``both_backends`` (one whose flow is mostly storage). The crash harness picks its
+#: engines itself: one process on SQLite (test_crash), two on PostgreSQL (test_replicas).
 BOTH_BACKENDS = ("unit", "integration")
 
 
