@@ -43,8 +43,8 @@ class SweepsMixin(PostingMixin, RevealMixin):
                     previous = await Rounds(conn).before(sub.id, rnd.local_date)
                     at_risk = [a.person for a in await Answers(conn).for_round(previous.id)
                                if not a.late and a.person.id not in answered] if previous else []
-                platform = self.platforms.get(sub.channel.platform) if sub else None
-                if not at_risk or platform is None or sub is None:
+                platform = self.platforms.get(sub.channel.platform)
+                if not at_risk or platform is None:   # (it runs: _running said so)
                     continue
                 message = render.reminder(rnd, [p.display_name for p in at_risk],
                                           [p.user_id for p in at_risk])
