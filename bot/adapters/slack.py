@@ -213,8 +213,10 @@ class SlackAdapter:
     #: chat.postMessage "will generally allow an app to post 1 message per second to a
     #: specific channel. There are limits governing your app's relationship with the entire
     #: workspace above that, limiting posting to several hundred messages per minute" (its
-    #: method page; limits are per app per workspace): 3 a second is 180 a minute. One post
-    #: in flight per channel keeps to the channel's limit.
+    #: method page; limits are per app per workspace): 3 a second is 180 a minute. A channel
+    #: has one daily question a day, so the daily posts alone never meet the channel's
+    #: limit; the reveals and replies that follow are not paced here ("short bursts >1
+    #: allowed", and slack_sdk retries a 429 after its Retry-After).
     post_pace = PostPace(3.0, "workspace")
 
     def __init__(self, core: CoreServices, *, bot_token: str | None,

@@ -8,6 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
 
 from bot.adapters.base import Message, MessageKind, PostPace, Sent
 from bot.app import Core, build
@@ -267,3 +270,68 @@ def test_interleaving_takes_each_workspace_in_turn() -> None:
     subs = [sub(1, "T1"), sub(2, "T1"), sub(3, "T1"), sub(4, "T2"), sub(5, "T3"),
             sub(6, "T3")]
     assert [s.id for s in interleaved(subs)] == [1, 4, 5, 2, 6, 3]
+
+
+async def test_posts_waiting_their_pace_hold_no_slot_and_start_no_faster_after() -> None:
+    """Discord's long queue at its pace does not keep a Slack workspace's posts from the
+    slots, and those, whatever they waited, keep their own pace instead of a burst."""
+    time = FakeTime()
+    gate = PostGate(2, monotonic=time.monotonic, sleep=time.sleep)
+    discordish = Paced("d", PostPace(20.0, "bot"))        # a post every 50 ms
+    slackish = Paced("s", PostPace(10.0, "workspace"))    # a workspace's every 100 ms
+    started: list[tuple[str, float]] = []
+    hold = asyncio.Event()
+    hold.set()
+    tasks = await start_posts(gate, discordish, [ChannelRef("d", "G1", f"D{i}")
+                                                 for i in range(40)], started, time, hold)
+    tasks += await start_posts(gate, slackish, [ChannelRef("s", "T1", f"S{i}")
+                                                for i in range(5)], started, time, hold)
+    for _ in range(60):
+        await time.advance(0.05)
+    await asyncio.gather(*tasks)
+    for prefix, gap in (("S", 0.1), ("D", 0.05)):
+        starts = [at for name, at in started if name.startswith(prefix)]
+        assert all(b - a >= gap - 1e-9 for a, b in pairwise(starts)), (prefix, starts)
+    assert [at for name, at in started if name == "S0"] == [0.0]   # no wait behind Discord
+    assert len(started) == 45
+
+
+async def test_a_retry_that_finds_the_round_posted_takes_no_turn_at_the_pace(
+        core: Core, clock: FixedClock) -> None:
+    """The sweep meets a round the cron job is posting: it waits for the channel, then
+    finds it posted and leaves without taking a turn (time is frozen here: a turn taken
+    after the cron job's would wait for ever, and the test fails on its timeout)."""
+    time = FakeTime()
+    held = await held_core(core, concurrency=16)
+    held.post_pace = PostPace(1.0, "bot")  # type: ignore[attr-defined]
+    core.rounds.gate = PostGate(16, monotonic=time.monotonic, sleep=time.sleep)
+    [sub] = await subscribe_channels(core, 1)
+    clock.set(NINE)
+    cron = asyncio.create_task(core.rounds.post_due(sub.id))
+    await asyncio.wait_for(held.when_in_flight(1).wait(), SETTLE)
+    sweep = asyncio.create_task(core.rounds.sweep())
+    await until(lambda: core.rounds.gate.queued(sub.channel) == 2)
+    held.release.set()
+    await asyncio.wait_for(asyncio.gather(cron, sweep), SETTLE)
+    assert len(held.questions) == 1
+
+
+async def test_a_post_that_waited_at_the_gate_past_its_deadline_is_not_posted(
+        core: Core, clock: FixedClock, caplog: pytest.LogCaptureFixture) -> None:
+    held = await held_core(core, concurrency=1)
+    first, second = await subscribe_channels(core, 2)
+    clock.set(NINE)
+    posting = asyncio.create_task(core.rounds.post_due(first.id))
+    await asyncio.wait_for(held.when_in_flight(1).wait(), SETTLE)
+    waiting = asyncio.create_task(core.rounds.post_due(second.id))   # for the one slot
+    await until(lambda: core.rounds.gate.queued(second.channel) == 1)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    clock.set(NINE + timedelta(hours=8, minutes=1))    # its window (8 h) closed meanwhile
+    held.release.set()
+    done = await asyncio.wait_for(asyncio.gather(posting, waiting), SETTLE)
+    assert done[1] is None
+    assert [p.channel.channel for p in held.questions] == ["C0"]
+    async with core.db.reading() as conn:
+        assert await Rounds(conn).latest(second.id) is None
+    assert "waited at the gate past its deadline" in caplog.text

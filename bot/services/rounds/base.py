@@ -66,9 +66,14 @@ class RoundsBase:
         reveals and reminders wait (untouched) until it resumes, rather than failing."""
         return sub.paused is None and self.platforms.get(sub.channel.platform) is not None
 
-    def _posting(self, sub: Subscription) -> contextlib.AbstractAsyncContextManager[None]:
-        """One post's place at the gate: around anything that posts a round."""
-        return self.gate.posting(self.platforms.get(sub.channel.platform), sub.channel)
+    def _holding(self, sub: Subscription) -> contextlib.AbstractAsyncContextManager[None]:
+        """The channel's place at the gate: around looking whether a round is to be posted
+        and posting it."""
+        return self.gate.holding(sub.channel)
+
+    def _sending(self, sub: Subscription) -> contextlib.AbstractAsyncContextManager[None]:
+        """Inside ``_holding``: the post's turn and slot, once there is something to post."""
+        return self.gate.sending(self.platforms.get(sub.channel.platform), sub.channel)
 
     async def _each(self, items: Sequence[T], work: Callable[[T], Awaitable[None]]) -> None:
         """``work`` on every item, as many at once as posts may be in flight, by a few

@@ -10,10 +10,13 @@ the first is sent and meets the platform's limits with a burst. The gate is betw
   their round trips overlap while the database still does one unit of work at a time;
 - never two for one channel: a sweep retrying a round waits for the post of it that is
   going out (and then finds it posted), and Slack allows one message a second a channel;
-- each platform's ``PostPace``: posts of a workspace wait their turn before taking a slot,
-  so one big workspace never holds the slots the others need; posts paced bot-wide wait
-  their turn inside the slot, so however long they waited for it they start no faster
-  than the pace.
+- each platform's ``PostPace``: a post waits its turn before taking a slot, so one big
+  workspace, or a platform paced bot-wide, never holds the slots the others need; and in
+  the slot it keeps the pace from the last post that really started, so however long it
+  waited for the slot it does not start in a burst with the others that waited.
+
+Whether anything is left to post is looked at under the channel's lock alone
+(``holding``), before a turn and a slot (``sending``) are taken for it.
 
 The pace is real time (the platform's), not the bot's clock, which tests may freeze.
 """
@@ -46,23 +49,45 @@ class PostGate:
         self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._channels: dict[ChannelRef, _ChannelLock] = {}
-        #: when the next post may start, by pace key (a platform, or a platform's workspace)
+        #: when the next post may start, by pace key (a platform, or a platform's workspace):
+        #: as booked by those waiting for a slot, and as held to by those in one
         self._next: dict[tuple[str, ...], float] = {}
+        self._started: dict[tuple[str, ...], float] = {}
         self._monotonic, self._sleep = monotonic, sleep
 
     @contextlib.asynccontextmanager
     async def posting(self, platform: ChatPlatform | None,
                       channel: ChannelRef) -> AsyncIterator[None]:
-        """Hold one post's place: its channel's, its turn under the platform's pace, and
-        one of the slots."""
-        pace: PostPace | None = getattr(platform, "post_pace", None)
+        """Hold one post's place: its channel's (``holding``), then its turn and a slot
+        (``sending``)."""
+        async with self.holding(channel), self.sending(platform, channel):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def holding(self, channel: ChannelRef) -> AsyncIterator[None]:
+        """The channel's own place, alone: inside it a caller looks whether anything is
+        left to post (another post of the channel may just have made it) before taking a
+        turn and a slot it would not use."""
         async with self._channel(channel):
-            if pace is not None and pace.per == "workspace":
-                await self._turn((channel.platform, channel.workspace), pace)
-            async with self._slots:
-                if pace is not None and pace.per == "bot":
-                    await self._turn((channel.platform,), pace)
-                yield
+            yield
+
+    @contextlib.asynccontextmanager
+    async def sending(self, platform: ChatPlatform | None,
+                      channel: ChannelRef) -> AsyncIterator[None]:
+        """Inside ``holding``: the post's turn under the platform's pace, waited for before
+        taking a slot (so posts waiting for their pace hold no slot another platform or
+        workspace could use), then a slot, then, in it, the pace once more from when the
+        last post under the same key really started: posts whose turns passed while they
+        waited for a slot start no faster than the pace, not all at once."""
+        pace: PostPace | None = getattr(platform, "post_pace", None)
+        key = None if pace is None else (channel.platform, channel.workspace) \
+            if pace.per == "workspace" else (channel.platform,)
+        if key is not None and pace is not None:
+            await self._wait(self._next, key, pace)
+        async with self._slots:
+            if key is not None and pace is not None:
+                await self._wait(self._started, key, pace)
+            yield
 
     def queued(self, channel: ChannelRef) -> int:
         """Posts of the channel in flight or waiting for it (at most one is in flight)."""
@@ -83,11 +108,12 @@ class PostGate:
             if entry.users == 0:   # forgotten when idle: no lock kept per channel ever seen
                 del self._channels[channel]
 
-    async def _turn(self, key: tuple[str, ...], pace: PostPace) -> None:
-        """Wait for this post's turn: posts under one key start ``requests / per_second``
-        apart."""
+    async def _wait(self, booked: dict[tuple[str, ...], float], key: tuple[str, ...],
+                    pace: PostPace) -> None:
+        """Book the next start under ``key`` in ``booked`` and wait for it: starts under
+        one key are ``requests / per_second`` apart."""
         now = self._monotonic()
-        start = max(now, self._next.get(key, now))
-        self._next[key] = start + pace.requests / pace.per_second
+        start = max(now, booked.get(key, now))
+        booked[key] = start + pace.requests / pace.per_second
         if start > now:
             await self._sleep(start - now)

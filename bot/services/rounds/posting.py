@@ -75,27 +75,38 @@ class PostingMixin(AnswersMixin):
             rnd = await Rounds(conn).on_date(sub.id, slot.local_date)
         if rnd is not None:
             return rnd
-        async with self._posting(sub):
-            created = False
-            async with self.db.transaction() as conn:
-                rounds = Rounds(conn)
-                rnd = await rounds.on_date(sub.id, slot.local_date)
-                if rnd is None:
-                    pool = [q.id for q in self.bank.filtered(sub.topics, sub.levels)]
-                    asked = await rounds.asked_question_ids(sub.id)
-                    qid = pick_question(pool, asked, f"{self.seed}:{sub.id}:{slot.local_date}")
-                    if qid is None:
-                        log.warning("subscription %s: no question matches its filters", sub.id)
-                        return None
-                    rnd = await rounds.create(sub.id, slot.local_date, qid, slot.opens_at,
-                                              slot.deadline)
-                    if rnd is not None:
-                        created = True
-            # A round left in 'posting' by an earlier failure is retried by the sweeper
-            # alone, so one sweep never makes two attempts.
-            if rnd is not None and created:
-                return await self._publish(sub, rnd, first=True)
-            return rnd
+        async with self._holding(sub):
+            async with self.db.reading() as conn:   # a post of it may have gone out meanwhile
+                rnd = await Rounds(conn).on_date(sub.id, slot.local_date)
+            if rnd is not None:
+                return rnd
+            async with self._sending(sub):
+                if self.clock.now() >= slot.deadline:
+                    log.warning("subscription %s: the %s post waited at the gate past its "
+                                "deadline; not posted", sub.id, slot.local_date)
+                    return None
+                created = False
+                async with self.db.transaction() as conn:
+                    rounds = Rounds(conn)
+                    rnd = await rounds.on_date(sub.id, slot.local_date)
+                    if rnd is None:
+                        pool = [q.id for q in self.bank.filtered(sub.topics, sub.levels)]
+                        asked = await rounds.asked_question_ids(sub.id)
+                        qid = pick_question(pool, asked,
+                                            f"{self.seed}:{sub.id}:{slot.local_date}")
+                        if qid is None:
+                            log.warning("subscription %s: no question matches its filters",
+                                        sub.id)
+                            return None
+                        rnd = await rounds.create(sub.id, slot.local_date, qid, slot.opens_at,
+                                                  slot.deadline)
+                        if rnd is not None:
+                            created = True
+                # A round left in 'posting' by an earlier failure is retried by the sweeper
+                # alone, so one sweep never makes two attempts.
+                if rnd is not None and created:
+                    return await self._publish(sub, rnd, first=True)
+                return rnd
 
     async def _publish(self, sub: Subscription, rnd: Round, *, first: bool = False) -> Round:
         """Post the round and record it. ``first``: the round was just inserted, with this

@@ -9,7 +9,7 @@ that never landed. Each step is isolated, so one subscription's failure stops no
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import chain, zip_longest
 
 from bot.adapters.base import PlatformError, Sent
@@ -63,7 +63,7 @@ class SweepsMixin(PostingMixin, RevealMixin):
 
         async def retry(rnd: Round) -> None:
             async with self._isolated("posting", rnd.subscription_id, rnd.id):
-                await self._retry_post(rnd, now)
+                await self._retry_post(rnd)
 
         async def post(sub: Subscription) -> None:
             async with self._isolated("the daily post", sub.id):
@@ -77,7 +77,7 @@ class SweepsMixin(PostingMixin, RevealMixin):
         async with self.db.transaction() as conn:  # replies to posts that never landed
             await Strays(conn).forget_before(now - STRAY_KEEP)
 
-    async def _retry_post(self, stuck: Round, now: datetime) -> None:
+    async def _retry_post(self, stuck: Round) -> None:
         """A round left in 'posting': posted again, or adopted or dropped once its window
         closed. Behind the gate, and read again there: a post of it this process was
         making when the sweep began (a cron job's) has finished by then."""
@@ -85,38 +85,45 @@ class SweepsMixin(PostingMixin, RevealMixin):
             sub = await Subscriptions(conn).get(stuck.subscription_id)
         if sub is None or not self._running(sub) or not await self._zone_loads(sub):
             return
-        async with self._posting(sub):
+        async with self._holding(sub):
             async with self.db.reading() as conn:
                 rnd = await Rounds(conn).get(stuck.id)
             if rnd is None or rnd.state is not RoundState.POSTING:
                 return
-            if now < rnd.deadline:
-                await self._publish(sub, rnd)
-                return
-            # Its window closed while the post was unconfirmed. If an attempt did reach
-            # the platform, people saw the question: adopt the post so it is revealed.
-            platform = self.platforms.get(sub.channel.platform)
-            question = self.bank.get(rnd.question_id)
-            sent = Sent(rnd.message_id, rnd.message_id) if rnd.message_id else None
-            if sent is None and rnd.post_attempts and platform is not None \
-                    and question is not None:
-                key = render.daily_question(question, rnd, sub).key
-                sent = await self._find_sent(platform, sub.channel, key)
-            thread: str | None = None
-            adopt: str | None = None
-            if sent is not None and platform is not None and question is not None:
-                try:  # the reveal goes in the thread, or the channel if there is none
-                    thread = await self._thread_for(platform, sub, sent, question.prompt)
-                except PlatformError as exc:
-                    log.warning("round %s has no thread (%s)", rnd.id, exc)
-            async with self.db.transaction() as conn:
-                if sent is not None:
-                    await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread, now)
-                    adopt = thread
-                else:
-                    log.warning("round %s was never posted before its deadline; "
-                                "dropping it", rnd.id)
-                    await Rounds(conn).expire_unposted(rnd.id, now)
+            async with self._sending(sub):
+                await self._post_or_settle(sub, rnd)
+
+    async def _post_or_settle(self, sub: Subscription, rnd: Round) -> None:
+        """Post the round again while its window is open; after, adopt what an attempt
+        posted, or drop it. The time is read here, after the wait at the gate."""
+        now = self.clock.now()
+        if now < rnd.deadline:
+            await self._publish(sub, rnd)
+            return
+        # Its window closed while the post was unconfirmed. If an attempt did reach
+        # the platform, people saw the question: adopt the post so it is revealed.
+        platform = self.platforms.get(sub.channel.platform)
+        question = self.bank.get(rnd.question_id)
+        sent = Sent(rnd.message_id, rnd.message_id) if rnd.message_id else None
+        if sent is None and rnd.post_attempts and platform is not None \
+                and question is not None:
+            key = render.daily_question(question, rnd, sub).key
+            sent = await self._find_sent(platform, sub.channel, key)
+        thread: str | None = None
+        adopt: str | None = None
+        if sent is not None and platform is not None and question is not None:
+            try:  # the reveal goes in the thread, or the channel if there is none
+                thread = await self._thread_for(platform, sub, sent, question.prompt)
+            except PlatformError as exc:
+                log.warning("round %s has no thread (%s)", rnd.id, exc)
+        async with self.db.transaction() as conn:
+            if sent is not None:
+                await Rounds(conn).mark_posted(rnd.id, sent.message_id, thread, now)
+                adopt = thread
+            else:
+                log.warning("round %s was never posted before its deadline; "
+                            "dropping it", rnd.id)
+                await Rounds(conn).expire_unposted(rnd.id, now)
         await self._adopt_strays(sub.channel, adopt)
 
     async def archive_due(self) -> None:
