@@ -29,10 +29,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -52,6 +49,7 @@ from bot.adapters.base import (
     split_text,
 )
 from bot.adapters.slack_oauth import OAuthConfig, speaks_for
+from bot.adapters.slack_retry import ConnectionRetry
 from bot.domain.periods import Period
 from bot.domain.rounds import AnswerOutcome
 from bot.domain.subscriptions import ChannelRef
@@ -235,8 +233,10 @@ class SlackAdapter:
         else:
             oauth = None
             self.client = AsyncWebClient(token=bot_token, base_url=api_base, timeout=timeout)
-        self.client.retry_handlers.extend([AsyncConnectionErrorRetryHandler(),
-                                           AsyncRateLimitErrorRetryHandler(max_retry_count=3)])
+        # in place of slack_sdk's default (its own connection-error retry, which resends a
+        # post whose connection dropped after Slack took it)
+        self.client.retry_handlers = [ConnectionRetry(),
+                                      AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
         self.app_token, self.host, self.port = app_token, host, port
         # HTTP requests are verified by _http before Bolt sees them (see the module doc).
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None

@@ -312,10 +312,30 @@ async def test_ok_false_and_dropped_connections_are_retried_without_duplicates(
         await env.core.rounds.sweep()
         assert [p for p in fake.ok_calls("chat.postMessage") if p["channel"] == "C1"] == []
         fake.fail("chat.postMessage", 0)  # then the connection drops mid-request
-        await env.core.rounds.sweep()      # the connection-error handler retries at once
-        await env.core.rounds.sweep()
+        await env.core.rounds.sweep()      # (not resent blindly: Slack may have taken it)
+        await env.core.rounds.sweep()      # the core's retry looks first, then posts
         posts = [c for c in fake.all_calls("chat.postMessage") if c.params["channel"] == "C1"]
         assert [(c.status, c.ok) for c in posts] == [(200, False), (0, False), (200, True)]
+
+
+async def test_a_post_whose_connection_drops_after_slack_took_it_is_not_sent_twice(
+        settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
+    """Slack posted the message and the connection dropped before its reply: a blind resend
+    (slack_sdk's connection-error retry) would post the question twice. The retry is the
+    core's, which looks for the post first."""
+    async with slack_env(settings, clock, sample_bank) as env:
+        fake = env.fake
+        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
+        await env.last_response(1)
+        sub = await env.core.subscriptions.get(CHANNEL)
+        assert sub is not None
+        fake.fail("chat.postMessage", -2)
+        clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
+        await env.core.rounds.post_due(sub.id)
+        await env.core.rounds.sweep()
+        questions = [m for m in fake.posted["C1"] if not m.get("thread_ts")]
+        assert len(questions) == 1
+        assert await env.core.rounds.open_thread(CHANNEL) == questions[0]["ts"]
 
 
 async def test_a_post_whose_reply_times_out_is_adopted_not_repeated(

@@ -142,7 +142,8 @@ class FakeSlack:
     def fail(self, method: str, status: int = 500, *, error: str = "internal_error",
              retry_after: int | None = None, delay: float | None = None) -> None:
         """Fail the next call: an HTTP status, 200 with ok:false, 0 = drop the connection,
-        -1 = do the work but reply after ``delay`` seconds (a timeout after delivery)."""
+        -1 = do the work but reply after ``delay`` seconds (a timeout after delivery),
+        -2 = do the work, then drop the connection (no reply to a call that took effect)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         if delay is not None:
             headers["delay"] = str(delay)
@@ -258,6 +259,11 @@ class FakeSlack:
                 assert request.transport is not None
                 request.transport.close()
                 raise ConnectionResetError("dropped by the fake")
+            if status == -2:  # done, then the connection drops before the reply
+                self.answer(method, params, request)
+                assert request.transport is not None
+                request.transport.close()
+                raise ConnectionResetError("dropped by the fake after doing the work")
             if status == -1:  # done, but the reply comes too late: the client times out
                 done = self.answer(method, params, request)
                 await asyncio.sleep(float(headers.get("delay", "2")))
