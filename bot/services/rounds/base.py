@@ -66,7 +66,7 @@ class RoundsBase:
         reveals and reminders wait (untouched) until it resumes, rather than failing."""
         return sub.paused is None and self.platforms.get(sub.channel.platform) is not None
 
-    def _holding(self, sub: Subscription) -> contextlib.AbstractAsyncContextManager[None]:
+    def _holding(self, sub: Subscription) -> contextlib.AbstractAsyncContextManager[bool]:
         """The channel's place at the gate: around looking whether a round is to be posted
         and posting it."""
         return self.gate.holding(sub.channel)

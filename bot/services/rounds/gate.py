@@ -64,12 +64,13 @@ class PostGate:
             yield
 
     @contextlib.asynccontextmanager
-    async def holding(self, channel: ChannelRef) -> AsyncIterator[None]:
+    async def holding(self, channel: ChannelRef) -> AsyncIterator[bool]:
         """The channel's own place, alone: inside it a caller looks whether anything is
         left to post (another post of the channel may just have made it) before taking a
-        turn and a slot it would not use."""
-        async with self._channel(channel):
-            yield
+        turn and a slot it would not use. Gives whether it waited for another post of the
+        channel: when it did not, what the caller read just before is still current."""
+        async with self._channel(channel) as waited:
+            yield waited
 
     @contextlib.asynccontextmanager
     async def sending(self, platform: ChatPlatform | None,
@@ -95,14 +96,15 @@ class PostGate:
         return entry.users if entry is not None else 0
 
     @contextlib.asynccontextmanager
-    async def _channel(self, channel: ChannelRef) -> AsyncIterator[None]:
+    async def _channel(self, channel: ChannelRef) -> AsyncIterator[bool]:
         entry = self._channels.get(channel)
         if entry is None:
             entry = self._channels[channel] = _ChannelLock()
         entry.users += 1
         try:
+            waited = entry.lock.locked()
             async with entry.lock:
-                yield
+                yield waited
         finally:
             entry.users -= 1
             if entry.users == 0:   # forgotten when idle: no lock kept per channel ever seen

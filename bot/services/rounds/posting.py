@@ -75,11 +75,12 @@ class PostingMixin(AnswersMixin):
             rnd = await Rounds(conn).on_date(sub.id, slot.local_date)
         if rnd is not None:
             return rnd
-        async with self._holding(sub):
-            async with self.db.reading() as conn:   # a post of it may have gone out meanwhile
-                rnd = await Rounds(conn).on_date(sub.id, slot.local_date)
-            if rnd is not None:
-                return rnd
+        async with self._holding(sub) as waited:
+            if waited:   # for another post of the channel, which may have been this one
+                async with self.db.reading() as conn:
+                    rnd = await Rounds(conn).on_date(sub.id, slot.local_date)
+                if rnd is not None:
+                    return rnd
             async with self._sending(sub):
                 if self.clock.now() >= slot.deadline:
                     log.warning("subscription %s: the %s post waited at the gate past its "
