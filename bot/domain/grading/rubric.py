@@ -26,7 +26,7 @@ from bot.domain.grading.lexicon import FUNCTION_WORDS, is_content
 from bot.domain.grading.phrases import Answer, Match, Phrase, compile_phrase
 from bot.domain.grading.text import read
 from bot.domain.grading.vocabulary import Vocabulary, question_words
-from bot.domain.questions import Misconception, Question
+from bot.domain.questions import KeyPoint, Misconception, Question
 
 EVIDENCE_WORDS = 14        # at most this many words quoted as a point's evidence
 LIST_MIN_ITEMS = 3         # a sentence of this many short items is a list
@@ -74,19 +74,20 @@ def _phrases(texts: list[str]) -> tuple[Phrase, ...]:
 @dataclass(frozen=True, slots=True)
 class _Point:
     label: str
-    phrases: tuple[Phrase, ...]
-    requires: tuple[Phrase, ...]
-    paired: tuple[tuple[Phrase, tuple[Phrase, ...]], ...] = ()
+    #: each phrase with the terms of which one must be beside it (none: it stands alone)
+    sought: tuple[tuple[Phrase, tuple[Phrase, ...]], ...]
+    #: everything the point looks for, partners included: none of it explains
+    words: tuple[Phrase, ...]
 
-    def sought(self) -> tuple[tuple[Phrase, tuple[Phrase, ...]], ...]:
-        """Each phrase with the terms of which one must be beside it (none: it stands
-        alone)."""
-        return tuple((p, self.requires) for p in self.phrases) + self.paired
 
-    def words(self) -> tuple[Phrase, ...]:
-        """Everything the point looks for, partners included: none of it explains."""
-        return self.phrases + tuple(w for term, partners in self.paired
-                                    for w in (term, *partners))
+def _point(kp: KeyPoint) -> _Point:
+    """A key point compiled once per question, not once per answer graded."""
+    phrases, requires = _phrases(kp.phrases), _phrases(kp.requires)
+    paired = tuple((term, _phrases(partners)) for text, partners in kp.paired.items()
+                   if (term := compile_phrase(text)) is not None)
+    words = phrases + tuple(w for term, partners in paired for w in (term, *partners))
+    return _Point(kp.label, tuple((p, requires) for p in phrases) + paired,
+                  tuple({w.text: w for w in words}.values()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class _Wrong:
 @dataclass(frozen=True, slots=True)
 class _Rubric:
     points: tuple[_Point, ...]
+    words: tuple[Phrase, ...]       # every point's words, each once
     wrongs: tuple[_Wrong, ...]
     prompt_stems: frozenset[str]
     own_words: frozenset[str]       # the entry's vocabulary, added to the bank's
@@ -107,11 +109,9 @@ class _Rubric:
 @lru_cache(maxsize=2048)
 def _compile(q: _Key) -> _Rubric:
     question = q.question
+    points = tuple(_point(kp) for kp in question.key_points)
     return _Rubric(
-        tuple(_Point(kp.label, _phrases(kp.phrases), _phrases(kp.requires),
-                     tuple((term, _phrases(partners)) for text, partners in kp.paired.items()
-                           if (term := compile_phrase(text)) is not None))
-              for kp in question.key_points),
+        points, tuple({w.text: w for p in points for w in p.words}.values()),
         tuple(_Wrong(mc, _phrases(mc.phrases), _phrases(mc.requires))
               for mc in question.misconceptions),
         frozenset(t.stem for t in read(question.prompt).tokens if is_content(t.word)),
@@ -143,11 +143,11 @@ class _Reading:
         self.hits: dict[str, list[tuple[Match, tuple[Phrase, ...]]]] = {}
         self.in_phrase: set[int] = set()
         for point in rubric.points:
-            self.hits[point.label] = [(m, needs) for p, needs in point.sought()
+            self.hits[point.label] = [(m, needs) for p, needs in point.sought
                                       for m in answer.holds(p)]
-            for p in point.words():
-                for m in answer.find(p):
-                    self.in_phrase.update(range(m.first, m.last + 1))
+        for p in rubric.words:
+            for m in answer.find(p):
+                self.in_phrase.update(range(m.first, m.last + 1))
         self.by_sentence: dict[int, list[int]] = defaultdict(list)
         for i, t in enumerate(tokens):
             self.by_sentence[t.sentence].append(i)
