@@ -11,9 +11,9 @@ the first is sent and meets the platform's limits with a burst. The gate is betw
 - never two for one channel: a sweep retrying a round waits for the post of it that is
   going out (and then finds it posted), and Slack allows one message a second a channel;
 - each platform's ``PostPace``: a post waits its turn before taking a slot, so one big
-  workspace, or a platform paced bot-wide, never holds the slots the others need; and in
-  the slot it keeps the pace from the last post that really started, so however long it
-  waited for the slot it does not start in a burst with the others that waited.
+  workspace, or a platform paced bot-wide, never holds the slots the others need; and a
+  bot-wide pace is kept again in the slot from the last post that really started, so
+  however long a post waited for the slot it does not start in a burst with the others.
 
 Whether anything is left to post is looked at under the channel's lock alone
 (``holding``), before a turn and a slot (``sending``) are taken for it.
@@ -77,16 +77,19 @@ class PostGate:
                       channel: ChannelRef) -> AsyncIterator[None]:
         """Inside ``holding``: the post's turn under the platform's pace, waited for before
         taking a slot (so posts waiting for their pace hold no slot another platform or
-        workspace could use), then a slot, then, in it, the pace once more from when the
-        last post under the same key really started: posts whose turns passed while they
-        waited for a slot start no faster than the pace, not all at once."""
+        workspace could use), then a slot. A pace for the whole bot (Discord's, whose
+        excess requests count towards a ban) is kept once more in the slot, from when the
+        last post really started: posts whose turns passed while they waited for a slot
+        start no faster than the pace, not all at once. A workspace's is not: its posts
+        would hold slots while they wait (thousands of workspaces at one minute), and
+        Slack grants "generous burst behavior" per workspace."""
         pace: PostPace | None = getattr(platform, "post_pace", None)
         key = None if pace is None else (channel.platform, channel.workspace) \
             if pace.per == "workspace" else (channel.platform,)
         if key is not None and pace is not None:
             await self._wait(self._next, key, pace)
         async with self._slots:
-            if key is not None and pace is not None:
+            if pace is not None and pace.per == "bot" and key is not None:
                 await self._wait(self._started, key, pace)
             yield
 
