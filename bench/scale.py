@@ -560,7 +560,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
                    help="the Discord run's share of the channels and workspaces (its bound "
                         "is 2 requests per post at 50 per second)")
     p.add_argument("--latency-ms", type=float, default=50.0, help="round trip per request")
-    p.add_argument("--concurrency", type=int, default=16,
+    p.add_argument("--concurrency", type=int, default=64,
                    help="QUIZBOT_POST_CONCURRENCY given to the replicas")
     p.add_argument("--trigger", choices=("cron", "sweep"), default="cron")
     p.add_argument("--lead", type=float, default=30.0,

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(60.0, gt=0, le=3600,
                                  description="how often the sweeper catches up")
     post_concurrency: int = Field(
-        16, ge=1, le=256, description="daily posts in flight at once (never two for one "
+        64, ge=1, le=256, description="daily posts in flight at once (never two for one "
         "channel), each platform's rate limit pacing them too: a minute when thousands of "
         "channels are due posts them this many round trips at a time")
     leader_poll_seconds: float = Field(

@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from bot.adapters.base import ChatPlatform, PostPace
 from bot.domain.subscriptions import ChannelRef
 
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 64
 
 
 class _ChannelLock:
