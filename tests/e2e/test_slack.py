@@ -9,7 +9,7 @@ from bot.adapters.base import Actor
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.domain.subscriptions import ChannelRef
+from bot.domain.subscriptions import ChannelRef, Subscription
 from bot.storage.repositories import Answers
 from tests.dbdump import dump
 from tests.e2e.slack_helpers import SlackEnv, slack_env
@@ -19,6 +19,15 @@ CHANNEL = ChannelRef("slack", TEAM, "C1")
 ADMIN = Actor("slack", TEAM, "UADMIN", "lead", is_admin=True)
 GOOD = ("A token is a subword piece from a fixed vocabulary. The vocabulary is learned with "
         "byte-pair encoding, which merges frequent pairs, so rare words split into pieces.")
+
+
+async def scheduled(env: SlackEnv) -> Subscription:
+    """A lead subscribes C1 at 09:00 UTC with an 8-hour window; nothing is posted yet."""
+    await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
+    await env.last_response(1)
+    sub = await env.core.subscriptions.get(CHANNEL)
+    assert sub is not None
+    return sub
 
 
 async def schedule_and_post(env: SlackEnv, clock: FixedClock, extra: str = "") -> str:
@@ -303,10 +312,7 @@ async def test_ok_false_and_dropped_connections_are_retried_without_duplicates(
         settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
-        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
-        await env.last_response(1)
-        sub = await env.core.subscriptions.get(CHANNEL)
-        assert sub is not None
+        await scheduled(env)
         fake.fail("chat.postMessage", 200, error="channel_not_found")  # ok: false
         clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
         await env.core.rounds.sweep()
@@ -325,10 +331,7 @@ async def test_a_post_whose_connection_drops_after_slack_took_it_is_not_sent_twi
     core's, which looks for the post first."""
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
-        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
-        await env.last_response(1)
-        sub = await env.core.subscriptions.get(CHANNEL)
-        assert sub is not None
+        sub = await scheduled(env)
         fake.fail("chat.postMessage", -2)
         clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
         await env.core.rounds.post_due(sub.id)
@@ -342,10 +345,7 @@ async def test_a_post_whose_reply_times_out_is_adopted_not_repeated(
         settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
-        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
-        await env.last_response(1)
-        sub = await env.core.subscriptions.get(CHANNEL)
-        assert sub is not None
+        sub = await scheduled(env)
         fake.fail("chat.postMessage", -1, delay=2.0)  # delivered, but the reply is too late
         clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
         rnd = await env.core.rounds.post_due(sub.id)
@@ -362,10 +362,7 @@ async def test_not_in_channel_tells_the_lead_who_set_the_schedule(
         settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
-        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
-        await env.last_response(1)
-        sub = await env.core.subscriptions.get(CHANNEL)
-        assert sub is not None
+        await scheduled(env)
         fake.fail("chat.postMessage", 200, error="not_in_channel")
         clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
         await env.core.rounds.sweep()

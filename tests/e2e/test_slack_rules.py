@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.storage.repositories import Answers, Scores
 from tests.e2e.slack_helpers import SlackEnv, slack_env
 from tests.e2e.test_discord_rules import _hold_write_lock
-from tests.e2e.test_slack import CHANNEL, GOOD, schedule_and_post
+from tests.e2e.test_slack import CHANNEL, GOOD, schedule_and_post, scheduled
 from tests.fakes.slack import fake_slack
 
 
@@ -146,10 +146,7 @@ async def test_posts_are_found_by_their_block_id_without_metadata(
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
         fake.metadata_visible = False
-        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
-        await env.last_response(1)
-        sub = await env.core.subscriptions.get(CHANNEL)
-        assert sub is not None
+        sub = await scheduled(env)
         fake.fail("chat.postMessage", -1, delay=2.0)  # delivered, reply too late
         clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
         await env.core.rounds.post_due(sub.id)
@@ -161,10 +158,7 @@ async def test_an_answer_before_the_post_is_recorded_is_not_lost(
         settings: Settings, clock: FixedClock, sample_bank: QuestionBank) -> None:
     async with slack_env(settings, clock, sample_bank) as env:
         fake = env.fake
-        await env.command("/quizadmin", "schedule 09:00 UTC 8h", user="UADMIN")
-        await env.last_response(1)
-        sub = await env.core.subscriptions.get(CHANNEL)
-        assert sub is not None
+        sub = await scheduled(env)
         fake.fail("chat.postMessage", -1, delay=2.0)  # the post is out, we have no ts yet
         clock.set(datetime(2026, 11, 23, 9, 5, tzinfo=UTC))
         await env.core.rounds.post_due(sub.id)
