@@ -9,7 +9,7 @@ the first is sent and meets the platform's limits with a burst. The gate is betw
 - at most ``concurrency`` posts in flight in this process (QUIZBOT_POST_CONCURRENCY):
   their round trips overlap while the database still does one unit of work at a time;
 - never two for one channel: a sweep retrying a round waits for the post of it that is
-  going out (and then finds it posted), and Slack allows one message a second a channel;
+  going out (and then finds it posted);
 - each platform's ``PostPace``: a post waits its turn before taking a slot, so one big
   workspace, or a platform paced bot-wide, never holds the slots the others need; and a
   bot-wide pace is kept again in the slot from the last post that really started, so
@@ -69,8 +69,18 @@ class PostGate:
         left to post (another post of the channel may just have made it) before taking a
         turn and a slot it would not use. Gives whether it waited for another post of the
         channel: when it did not, what the caller read just before is still current."""
-        async with self._channel(channel) as waited:
-            yield waited
+        entry = self._channels.get(channel)
+        if entry is None:
+            entry = self._channels[channel] = _ChannelLock()
+        entry.users += 1
+        try:
+            waited = entry.lock.locked()
+            async with entry.lock:
+                yield waited
+        finally:
+            entry.users -= 1
+            if entry.users == 0:   # forgotten when idle: no lock kept per channel ever seen
+                del self._channels[channel]
 
     @contextlib.asynccontextmanager
     async def sending(self, platform: ChatPlatform | None,
@@ -84,12 +94,15 @@ class PostGate:
         would hold slots while they wait (thousands of workspaces at one minute), and
         Slack grants "generous burst behavior" per workspace."""
         pace: PostPace | None = getattr(platform, "post_pace", None)
-        key = None if pace is None else (channel.platform, channel.workspace) \
-            if pace.per == "workspace" else (channel.platform,)
-        if key is not None and pace is not None:
-            await self._wait(self._next, key, pace)
+        if pace is None:
+            async with self._slots:
+                yield
+            return
+        key = (channel.platform, channel.workspace) if pace.per == "workspace" else \
+            (channel.platform,)
+        await self._wait(self._next, key, pace)
         async with self._slots:
-            if pace is not None and pace.per == "bot" and key is not None:
+            if pace.per == "bot":
                 await self._wait(self._started, key, pace)
             yield
 
@@ -97,21 +110,6 @@ class PostGate:
         """Posts of the channel in flight or waiting for it (at most one is in flight)."""
         entry = self._channels.get(channel)
         return entry.users if entry is not None else 0
-
-    @contextlib.asynccontextmanager
-    async def _channel(self, channel: ChannelRef) -> AsyncIterator[bool]:
-        entry = self._channels.get(channel)
-        if entry is None:
-            entry = self._channels[channel] = _ChannelLock()
-        entry.users += 1
-        try:
-            waited = entry.lock.locked()
-            async with entry.lock:
-                yield waited
-        finally:
-            entry.users -= 1
-            if entry.users == 0:   # forgotten when idle: no lock kept per channel ever seen
-                del self._channels[channel]
 
     async def _wait(self, booked: dict[tuple[str, ...], float], key: tuple[str, ...],
                     pace: PostPace) -> None:
