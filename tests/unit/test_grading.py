@@ -76,6 +76,8 @@ def test_inflections_spellings_and_compounds() -> None:
     "Instead of a transformer it uses recurrence over the whole sequence.",
     "Unlike a transformer, it processes the text step by step.",
     "It isn't a transformer in any sense of the word.",
+    "it isnt a transformer, just typed in chat without the apostrophe",
+    "you dont need a transformer for this, recurrence does it",
 ])
 def test_a_denied_phrase_covers_nothing(denial: str) -> None:
     q = question({"label": "Architecture", "phrases": ["transformer"]},
