@@ -274,18 +274,24 @@ def _negations(words: list[str], segments: list[int],
             forward[j] = i
             j += 1
         if _judges_what_precedes(words, clauses, i, i + cue_len):
-            k = i - 1
-            while k >= 0 and i - k <= DENIED_SUBJECT and clauses[k] == clauses[i] \
-                    and words[k] not in CONTRAST_WORDS and words[k] not in SUBJECT_STOPS \
-                    and (segments[k] == segments[k + 1] or _short_segment(segments, k)):
-                if words[k] in ("and", "or") and k + 1 < i and words[k + 1] in NEW_SUBJECT:
-                    break  # "X and the softmax doesn't": only the second subject
-                subject[k] = i
-                if words[k] in PRONOUNS:
-                    break
-                k -= 1
+            _deny_subject(words, segments, clauses, subject, i)
         i += cue_len
     return forward, subject
+
+
+def _deny_subject(words: list[str], segments: list[int], clauses: list[int],
+                  subject: list[int], i: int) -> None:
+    """Mark what comes before the denying predicate at ``i``, back to its subject's start."""
+    k = i - 1
+    while k >= 0 and i - k <= DENIED_SUBJECT and clauses[k] == clauses[i] \
+            and words[k] not in CONTRAST_WORDS and words[k] not in SUBJECT_STOPS \
+            and (segments[k] == segments[k + 1] or _short_segment(segments, k)):
+        if words[k] in ("and", "or") and k + 1 < i and words[k + 1] in NEW_SUBJECT:
+            break  # "X and the softmax doesn't": only the second subject
+        subject[k] = i
+        if words[k] in PRONOUNS:
+            break
+        k -= 1
 
 
 def _short_segment(segments: list[int], k: int) -> bool:
