@@ -78,6 +78,8 @@ def test_inflections_spellings_and_compounds() -> None:
     "It isn't a transformer in any sense of the word.",
     "it isnt a transformer, just typed in chat without the apostrophe",
     "you dont need a transformer for this, recurrence does it",
+    "A transformer is unnecessary here, recurrence does it.",
+    "For this the transformer is really optional; recurrence does it.",
 ])
 def test_a_denied_phrase_covers_nothing(denial: str) -> None:
     q = question({"label": "Architecture", "phrases": ["transformer"]},

@@ -73,6 +73,15 @@ contribute contributes recommended important difference solve solves fix fixes p
 prevents hurt hurts add adds impact value advantage sense relevant worth pay pays scale
 scales catch catches guarantee guarantees make makes
 """.split())
+#: Predicates that deny their subject with no negation word, after a form of "be" or "get":
+#: "human review is unnecessary", "positional encodings are optional".
+DISMISSIVE = frozenset("unnecessary unneeded needless optional pointless useless obsolete "
+                       "overkill superfluous dispensable".split())
+#: The verbs such a predicate follows.
+COPULAS = frozenset("be is are was were been being get gets got become becomes".split())
+#: Adverbs between such a verb and its predicate ("is really optional").
+DEGREE_ADVERBS = frozenset("really actually entirely completely totally quite usually often "
+                           "largely mostly purely just strictly simply basically".split())
 #: Verbs whose negation denies their subject ("X doesn't", "X isn't", "X can't").
 AUXILIARIES = frozenset("do does did is are was were has have had can could will would "
                         "should may might must".split())

@@ -21,7 +21,10 @@ from bot.domain.grading.lexicon import (
     AUXILIARIES,
     CLAUSE_STARTERS,
     CONTRAST_WORDS,
+    COPULAS,
     CUE_ADVERBS,
+    DEGREE_ADVERBS,
+    DISMISSIVE,
     EVALUATIVE,
     NEGATION_CUES,
     NEGATION_PAIRS,
@@ -253,6 +256,8 @@ def _negations(words: list[str], segments: list[int],
             3 if nxt in CUE_ADVERBS and (w, third) in NEGATION_PAIRS else \
             1 if w in NEGATION_CUES else 0
         if not cue_len:
+            if w in DISMISSIVE and _after_copula(words, clauses, i):
+                _deny_subject(words, segments, clauses, subject, i)
             i += 1
             continue
         j = i + cue_len
@@ -277,6 +282,15 @@ def _negations(words: list[str], segments: list[int],
             _deny_subject(words, segments, clauses, subject, i)
         i += cue_len
     return forward, subject
+
+
+def _after_copula(words: list[str], clauses: list[int], i: int) -> bool:
+    """Whether the word at ``i`` is predicated by "is", "can be", "gets" ("is really
+    optional"), so it says something of the subject before it."""
+    j = i - 1
+    while j >= 0 and i - j <= 3 and words[j] in DEGREE_ADVERBS:
+        j -= 1
+    return j >= 0 and words[j] in COPULAS and clauses[j] == clauses[i]
 
 
 def _deny_subject(words: list[str], segments: list[int], clauses: list[int],
