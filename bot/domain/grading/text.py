@@ -10,6 +10,7 @@ words.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -69,9 +70,14 @@ _LATEX_WORDS = {"top": " T ", "intercal": " T ", "nabla": " gradient ", "infty":
                 "neq": " ", "to": " to ", "rightarrow": " to ", "mid": " ", "sim": " "}
 _LATEX_WORD = re.compile(r"\\(" + "|".join(_LATEX_WORDS) + r")(?![a-zA-Z])")
 _CONTRACTION_NOT = re.compile(r"(?i)\b(\w+?)n't\b")
-# the same typed in chat without the apostrophe: "dont", "isnt", "cant", "wont"
-_BARE_NOT = re.compile(r"(?i)\b(do|does|did|is|are|was|were|has|have|had|could|would|should|"
-                       r"must|need|might|ca|wo)nt\b")
+# the same typed in chat without the apostrophe ("dont", "isnt", "cant", "wont"), which gets
+# its apostrophe back. The pattern starts with its literal: a leading alternation would be
+# tried at every character of every answer (0.37 ms for 4,000 characters, against 0.03).
+_BARE_NOT_STEMS = "do does did is are was were has have had could would should must need " \
+                  "might ca wo"
+_BARE_NOT = re.compile("(?i)" + "|".join(
+    r"nt\b(?<=\b(?:" + "|".join(same) + r")nt)"  # a look-behind's alternatives: one width
+    for _, same in itertools.groupby(sorted(_BARE_NOT_STEMS.split(), key=len), key=len)))
 _CONTRACTION_REST = re.compile(r"(?i)(?<=\w)'(?:s|re|ve|ll|d|m)\b")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _ABBREVIATION = re.compile(r"(?i)\b(e\.g|i\.e|etc|vs|et al|approx|cf|fig|eq|dr|mr|mrs|ms|"
@@ -150,10 +156,9 @@ def normalise(text: str) -> _Mapped:
         mapped = _Mapped("".join(chars), origin)
     mapped.sub(_LATEX_DROP, lambda m: " ", "\\")
     mapped.sub(_LATEX_WORD, lambda m: _LATEX_WORDS[m.group(1)], "\\")
+    mapped.sub(_BARE_NOT, lambda m: "n't", "nt")
     mapped.sub(_CONTRACTION_NOT, lambda m: _IRREGULAR_NOT.get(m.group(1).lower(), m.group(1))
                + " not", "n't")
-    mapped.sub(_BARE_NOT, lambda m: _IRREGULAR_NOT.get(m.group(1).lower(), m.group(1))
-               + " not", "nt")
     mapped.sub(_CONTRACTION_REST, lambda m: " ", "'")
     mapped.sub(_THOUSANDS, lambda m: "", ",")
     low = mapped.text.lower()
