@@ -27,6 +27,22 @@ def dump(target: str | Path | Settings) -> Rows:
         return rows
 
 
+def ledger(db: Path) -> list[tuple[int, str, int, int | None]]:
+    """The score events of a SQLite file, oldest first: (id, reason, points, corrects_id)."""
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute("SELECT id, reason, points, corrects_id FROM score_events"
+                                 " ORDER BY id"))
+
+
+def events_of(db: Path, user_id: str) -> set[int]:
+    """The score events of one person (a reveal writes several people's in the order their
+    answers happened to be stored)."""
+    with sqlite3.connect(db) as conn:
+        return {row[0] for row in conn.execute(
+            "SELECT e.id FROM score_events e JOIN people p ON p.id = e.person_id"
+            " WHERE p.user_id=?", (user_id,))}
+
+
 def query(target: Settings, sql: str) -> Rows:
     """One read-only query's rows, whichever engine the settings name."""
     where = target.database()

@@ -6,26 +6,18 @@ rejects (no points move); each person gets a DM. Refusals change nothing."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
-from tests.dbdump import dump
+from tests.dbdump import dump, ledger
 from tests.e2e.discord_helpers import DiscordEnv, discord_env, option
 from tests.e2e.test_discord import GOOD, _filled, schedule_and_post
 from tests.fakes.discord import OWNER_ID, _check_callback
 
 REASON = "The grade missed that I explained subword pieces"
-
-
-def ledger(db: Path) -> list[tuple[int, str, int, int | None]]:
-    with sqlite3.connect(db) as conn:
-        return list(conn.execute("SELECT id, reason, points, corrects_id FROM score_events"
-                                 " ORDER BY id"))
 
 
 async def tap(env: DiscordEnv, custom_id: str, by: int,

@@ -9,33 +9,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
-from tests.dbdump import dump
+from tests.dbdump import dump, events_of, ledger
 from tests.e2e.slack_helpers import SlackEnv, slack_env
 from tests.e2e.test_slack import GOOD, schedule_and_post
 from tests.fakes.slack import check_view
 
 REASON = "The grade missed that I explained subword pieces"
-
-
-def ledger(db: Path) -> list[tuple[int, str, int, int | None]]:
-    with sqlite3.connect(db) as conn:
-        return list(conn.execute("SELECT id, reason, points, corrects_id FROM score_events"
-                                 " ORDER BY id"))
-
-
-def events_of(db: Path, user_id: str) -> set[int]:
-    """The score events of one person (the reveal writes both people's in the order their
-    answers happened to be stored)."""
-    with sqlite3.connect(db) as conn:
-        return {row[0] for row in conn.execute(
-            "SELECT e.id FROM score_events e JOIN people p ON p.id = e.person_id"
-            " WHERE p.user_id=?", (user_id,))}
 
 
 def tap(env: SlackEnv, button: dict[str, Any], user: str) -> dict[str, Any]:
