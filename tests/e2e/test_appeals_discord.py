@@ -12,7 +12,7 @@ from typing import Any
 from bot.bank import QuestionBank
 from bot.clock import FixedClock
 from bot.config import Settings
-from tests.dbdump import dump, ledger
+from tests.dbdump import dump, events_of, ledger
 from tests.e2e.discord_helpers import DiscordEnv, discord_env, option
 from tests.e2e.test_discord import GOOD, _filled, schedule_and_post
 from tests.fakes.discord import OWNER_ID, _check_callback
@@ -95,7 +95,8 @@ async def test_discord_appeal_accept_reject_and_flag(settings: Settings, clock: 
         said = await env.run("schedule", "accept A1 2 the subword point is there",
                              by=OWNER_ID)
         assert "Appeal A1 accepted" in said and "alice was told" in said
-        original = next(r for r in points if r[1] in ("coverage", "participation"))
+        original = next(r for r in points if r[1] in ("coverage", "participation")
+                        and r[0] in events_of(db, "21"))
         assert ledger(db)[:-1] == points
         assert ledger(db)[-1][1:] == ("correction", 2, original[0])
         board = await env.run("leaderboard", "all", by=21, option="period")
