@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.domain.grading.lexicon import NEGATION_CUES, stem
-from bot.domain.grading.text import Text, read
+from bot.domain.grading.text import Text, Token, read
 
 GAP_WORDS = frozenset("a an the of its their his her our your this that these those".split())
 MAX_GAPS = 2
@@ -71,12 +71,21 @@ class Answer:
     def __init__(self, text: str, vocabulary: Container[str]) -> None:
         self.text: Text = read(text)
         self.tokens = self.text.tokens
-        self.stems = [t.stem for t in self.tokens]
-        self.sentence = [t.sentence for t in self.tokens]   # hot in matching: no lookups
+        # The tokens' fields column by column (one C-level transpose, not an attribute
+        # access per token): matching reads these by index, over and over.
+        columns: list[tuple[Any, ...]] = list(zip(*self.tokens, strict=True)) or \
+            [()] * len(Token._fields)
+        self.stems: tuple[str, ...] = columns[1]
+        self.sentence: tuple[int, ...] = columns[4]
+        self.negated_by: tuple[int, ...] = columns[6]
+        self.subject_of: tuple[int, ...] = columns[7]
         self.vocabulary = vocabulary
         self.at: dict[str, list[int]] = {}
         for i, s in enumerate(self.stems):
-            self.at.setdefault(s, []).append(i)
+            if s in self.at:
+                self.at[s].append(i)
+            else:
+                self.at[s] = [i]
         self._joined: dict[str, list[int]] = {}
         self._found: dict[str, list[Match]] = {}
         self._typos: dict[str, frozenset[str]] = {}
@@ -142,12 +151,17 @@ class Answer:
 
     def _starts(self, phrase: tuple[str, ...]) -> list[int]:
         first = phrase[0]
-        starts = set(self.at.get(first, ()))
-        starts.update(self.joined_at(first))
-        for form in self._typo_forms(first) if self._unknown else ():
+        written = self.at.get(first, [])
+        joined = self.joined_at(first)
+        typos = self._typo_forms(first) if self._unknown else frozenset()
+        as_one = self.at.get(stem_join(first, phrase[1]), []) if len(phrase) > 1 else []
+        if not (joined or typos or as_one):
+            return written     # the usual case: the word itself, already in order
+        starts = set(written)
+        starts.update(joined)
+        for form in typos:
             starts.update(self.at[form])
-        if len(phrase) > 1:
-            starts.update(self.at.get(stem_join(phrase[0], phrase[1]), ()))
+        starts.update(as_one)
         return sorted(starts)
 
     def find(self, phrase: Phrase) -> list[Match]:
@@ -187,24 +201,25 @@ class Answer:
             return out
         # A start is worth extending only if the phrase's second word is within reach of
         # it (gaps and a join allowed), or the two are written as one word there.
-        near = self._positions(stems[1]) if k > 1 else set()
+        near: set[int] | None = None    # where the second word is: only if ever needed
         as_one = stem_join(stems[0], stems[1]) if k > 1 else ""
+        answer_stems, sentences = self.stems, self.sentence
         for i in self._starts(stems):
-            sentence = self.sentence[i]
-            if self.stems[i:i + k] == list(stems) and self.sentence[i + k - 1] == sentence:
+            sentence = sentences[i]
+            if answer_stems[i:i + k] == stems and sentences[i + k - 1] == sentence:
                 last = i + k - 1   # the common case: the words as written, in a row
-            elif k > 1 and self.stems[i] != as_one and \
-                    near.isdisjoint(range(i + 1, i + 3 + MAX_GAPS)):
-                continue           # most starts: the phrase's next word is nowhere near
             else:
+                if k > 1 and answer_stems[i] != as_one:
+                    if near is None:
+                        near = self._positions(stems[1])
+                    if near.isdisjoint(range(i + 1, i + 3 + MAX_GAPS)):
+                        continue   # most starts: the phrase's next word is nowhere near
                 last = self._extend(i, stems, 0, sentence)
-            if last < 0:
-                continue
-            ahead = behind = False
-            for t in self.tokens[i:last + 1]:
-                ahead = ahead or -1 < t.negated_by < i
-                behind = behind or t.subject_of > last
-            out.append(Match(i, last, ahead or behind, ahead))
+                if last < 0:
+                    continue
+            ahead = any(-1 < cue < i for cue in self.negated_by[i:last + 1])
+            behind = max(self.subject_of[i:last + 1]) > last
+            out.append(tuple.__new__(Match, (i, last, ahead or behind, ahead)))
         return out
 
     def holds(self, phrase: Phrase) -> list[Match]:
