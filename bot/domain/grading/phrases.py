@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -47,7 +47,7 @@ class Phrase:
 @lru_cache(maxsize=65536)
 def compile_phrase(text: str) -> Phrase | None:
     """A rubric phrase as stems; None for a phrase with no words."""
-    words = [t.word for t in read(text).tokens]
+    words = list(read(text).words)
     negative = bool(words) and words[0] in NEGATION_CUES and len(words) > 1
     if negative:
         words = words[1:]
@@ -71,15 +71,14 @@ class Answer:
 
     def __init__(self, text: str, vocabulary: Container[str]) -> None:
         self.text: Text = read(text)
-        self.tokens = self.text.tokens
-        # The tokens' fields column by column (one C-level transpose, not an attribute
-        # access per token): matching reads these by index, over and over.
-        columns: list[tuple[Any, ...]] = list(zip(*self.tokens, strict=True)) or \
-            [()] * len(Token._fields)
-        self.stems: tuple[str, ...] = columns[1]
-        self.sentence: tuple[int, ...] = columns[4]
-        self.negated_by: tuple[int, ...] = columns[6]
-        self.subject_of: tuple[int, ...] = columns[7]
+        # the tokens' fields, column by column: matching reads these by index
+        self.words = self.text.words
+        self.stems = self.text.stems
+        self.sentence = self.text.sentences
+        self.segment = self.text.segments
+        self.clause = self.text.clauses
+        self.negated_by = self.text.negated_by
+        self.subject_of = self.text.subject_of
         self.vocabulary = vocabulary
         self.at: dict[str, list[int]] = {}
         for i, s in enumerate(self.stems):
@@ -93,6 +92,10 @@ class Answer:
         self._typos: dict[str, frozenset[str]] = {}
         self._unknown = [s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
                          and s not in vocabulary]
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        return self.text.tokens
 
     def joined_at(self, target: str) -> list[int]:
         """Where two words written apart make ``target`` written as one ("feed forward" for
@@ -133,7 +136,7 @@ class Answer:
         """Index of the last token when phrase[j:] matches from token i, else -1."""
         if j == len(phrase):
             return i - 1
-        n = len(self.tokens)
+        n = len(self.stems)
         if i >= n or self.sentence[i] != sentence:
             return -1
         if self._same(i, phrase[j]):
@@ -151,7 +154,7 @@ class Answer:
             end = self._extend(i + 1, phrase, j + 2, sentence)
             if end >= 0:
                 return end
-        if j > 0 and gaps < MAX_GAPS and self.tokens[i].word in GAP_WORDS:
+        if j > 0 and gaps < MAX_GAPS and self.words[i] in GAP_WORDS:
             return self._extend(i + 1, phrase, j, sentence, gaps + 1)
         return -1
 
@@ -207,6 +210,7 @@ class Answer:
         near: list[int] | None = None    # where the second word is: only if needed
         as_one = stem_join(stems[0], stems[1]) if k > 1 else ""
         answer_stems, sentences = self.stems, self.sentence
+        negated_by, subject_of = self.negated_by, self.subject_of
         for i in self._starts(stems):
             sentence = sentences[i]
             if answer_stems[i:i + k] == stems and sentences[i + k - 1] == sentence:
@@ -221,8 +225,9 @@ class Answer:
                 last = self._extend(i, stems, 0, sentence)
                 if last < 0:
                     continue
-            ahead = any(-1 < cue < i for cue in self.negated_by[i:last + 1])
-            behind = max(self.subject_of[i:last + 1]) > last
+            cues = negated_by[i:last + 1]
+            ahead = max(cues) > -1 and any(-1 < cue < i for cue in cues)  # most: no cue
+            behind = max(subject_of[i:last + 1]) > last
             out.append(tuple.__new__(Match, (i, last, ahead or behind, ahead)))
         return out
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, repeat
 from typing import NamedTuple
@@ -175,12 +175,37 @@ class Token(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    """An answer as read: its tokens' fields column by column (``stems[i]`` is token i's
+    stem), which is how the grader reads them, by index and over and over. ``tokens`` gives
+    the same as one Token per word, built on first use: grading never needs them."""
+
     original: str
-    tokens: tuple[Token, ...]
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    sentences: tuple[int, ...]
+    segments: tuple[int, ...]
+    negated_by: tuple[int, ...]
+    subject_of: tuple[int, ...]
+    clauses: tuple[int, ...]
+    _tokens: tuple[Token, ...] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        if self._tokens is None:
+            # tuple.__new__ is the C constructor (Token(...) goes through a Python __new__)
+            fields = zip(self.words, self.stems, self.starts, self.ends, self.sentences,
+                         self.segments, self.negated_by, self.subject_of, self.clauses,
+                         strict=True)
+            object.__setattr__(self, "_tokens",
+                               tuple(map(tuple.__new__, repeat(Token), fields)))
+            assert self._tokens is not None
+        return self._tokens
 
     def quote(self, first: int, last: int) -> str:
         """The original words of tokens first..last (inclusive), as written."""
-        return self.original[self.tokens[first].start:self.tokens[last].end]
+        return self.original[self.starts[first]:self.ends[last]]
 
 
 @dataclass(slots=True)
@@ -339,9 +364,7 @@ def read(text: str) -> Text:
     shifts = accumulate(map(CONTRAST_WORDS.__contains__, words), initial=0)
     next(shifts)
     clauses = [clause * 1000 + shift for clause, shift in zip(cols.clauses, shifts, strict=True)]
-    # Built column by column and without a Python-level call per token: Token(...) goes
-    # through a Python __new__, tuple.__new__ is the C one.
-    fields = zip(words, map(stem, words), cols.starts, cols.ends, cols.sentences,
-                 cols.segments, forward, subject, clauses, strict=True)
-    return Text(text, tuple(map(tuple.__new__, repeat(Token), fields)))
+    return Text(text, tuple(words), tuple(map(stem, words)), tuple(cols.starts),
+                tuple(cols.ends), tuple(cols.sentences), tuple(cols.segments), tuple(forward),
+                tuple(subject), tuple(clauses))
 
