@@ -14,6 +14,7 @@ where it is not denied ("it is not a transformer" does not cover "transformer").
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,7 +23,7 @@ from typing import NamedTuple
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.domain.grading.lexicon import NEGATION_CUES, stem
-from bot.domain.grading.text import Text, read
+from bot.domain.grading.text import Text, Token, read
 
 GAP_WORDS = frozenset("a an the of its their his her our your this that these those".split())
 MAX_GAPS = 2
@@ -46,7 +47,7 @@ class Phrase:
 @lru_cache(maxsize=65536)
 def compile_phrase(text: str) -> Phrase | None:
     """A rubric phrase as stems; None for a phrase with no words."""
-    words = [t.word for t in read(text).tokens]
+    words = list(read(text).words)
     negative = bool(words) and words[0] in NEGATION_CUES and len(words) > 1
     if negative:
         words = words[1:]
@@ -70,33 +71,50 @@ class Answer:
 
     def __init__(self, text: str, vocabulary: Container[str]) -> None:
         self.text: Text = read(text)
-        self.tokens = self.text.tokens
-        self.stems = [t.stem for t in self.tokens]
-        self.sentence = [t.sentence for t in self.tokens]   # hot in matching: no lookups
+        # the tokens' fields, column by column: matching reads these by index
+        self.words = self.text.words
+        self.stems = self.text.stems
+        self.sentence = self.text.sentences
+        self.segment = self.text.segments
+        self.clause = self.text.clauses
+        self.negated_by = self.text.negated_by
+        self.subject_of = self.text.subject_of
         self.vocabulary = vocabulary
         self.at: dict[str, list[int]] = {}
         for i, s in enumerate(self.stems):
-            self.at.setdefault(s, []).append(i)
-        self._joined: dict[str, list[int]] = {}
-        self._found: dict[str, list[Match]] = {}
+            if s in self.at:
+                self.at[s].append(i)
+            else:
+                self.at[s] = [i]
+        self._pairs: dict[str, list[int]] | None = None   # two words joined: where
+        self._found: dict[tuple[str, ...], list[Match]] = {}
+        self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
         self._unknown = [s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
                          and s not in vocabulary]
 
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        return self.text.tokens
+
     def joined_at(self, target: str) -> list[int]:
         """Where two words written apart make ``target`` written as one ("feed forward" for
         "feedforward"): the first word is a prefix of the target."""
-        if target not in self._joined:
-            found = []
-            for k in range(1, len(target)):
-                for i in self.at.get(target[:k], ()):
-                    if i + 1 < len(self.tokens) and \
-                            self.sentence[i + 1] == self.sentence[i] and \
-                            joinable(self.stems[i], self.stems[i + 1]) and \
-                            stem(self.stems[i] + self.stems[i + 1]) == target:
-                        found.append(i)
-            self._joined[target] = found
-        return self._joined[target]
+        if self._pairs is None:
+            # Every neighbouring pair joined once (a cached stem each), rather than each
+            # target's prefixes looked up in turn: a rubric asks about hundreds of targets.
+            self._pairs = {}
+            stems, sentence = self.stems, self.sentence
+            for i, joined in enumerate(map(stem_join, stems, stems[1:])):
+                if joined and sentence[i + 1] == sentence[i]:
+                    if joined in self._pairs:
+                        self._pairs[joined].append(i)
+                    else:
+                        self._pairs[joined] = [i]
+        if target not in self._pairs:
+            return []
+        return [i for i in self._pairs[target]
+                if 0 < len(self.stems[i]) < len(target) and target.startswith(self.stems[i])]
 
     def _typo_forms(self, target: str) -> frozenset[str]:
         """Answer stems outside the vocabulary that are one slip away from ``target``."""
@@ -118,7 +136,7 @@ class Answer:
         """Index of the last token when phrase[j:] matches from token i, else -1."""
         if j == len(phrase):
             return i - 1
-        n = len(self.tokens)
+        n = len(self.stems)
         if i >= n or self.sentence[i] != sentence:
             return -1
         if self._same(i, phrase[j]):
@@ -136,25 +154,20 @@ class Answer:
             end = self._extend(i + 1, phrase, j + 2, sentence)
             if end >= 0:
                 return end
-        if j > 0 and gaps < MAX_GAPS and self.tokens[i].word in GAP_WORDS:
+        if j > 0 and gaps < MAX_GAPS and self.words[i] in GAP_WORDS:
             return self._extend(i + 1, phrase, j, sentence, gaps + 1)
         return -1
 
     def _starts(self, phrase: tuple[str, ...]) -> list[int]:
-        first = phrase[0]
-        starts = set(self.at.get(first, ()))
-        starts.update(self.joined_at(first))
-        for form in self._typo_forms(first) if self._unknown else ():
-            starts.update(self.at[form])
-        if len(phrase) > 1:
-            starts.update(self.at.get(stem_join(phrase[0], phrase[1]), ()))
-        return sorted(starts)
+        where = self._positions(phrase[0])
+        as_one = self.at.get(stem_join(phrase[0], phrase[1])) if len(phrase) > 1 else None
+        return sorted(set(where).union(as_one)) if as_one else where
 
     def find(self, phrase: Phrase) -> list[Match]:
         """Every place the phrase occurs, with whether a negation outside it denies it."""
-        found = self._found.get(phrase.text)
+        found = self._found.get(phrase.stems)   # "tool call" and "tool calls" are one
         if found is None:
-            found = self._found[phrase.text] = self._find(phrase)
+            found = self._found[phrase.stems] = self._find(phrase.stems)
         return found
 
     def _may_occur(self, stems: tuple[str, ...]) -> bool:
@@ -162,7 +175,7 @@ class Answer:
         form (itself, a typo of it, or joined with a neighbour). Most of a rubric's
         phrases are absent from any one answer, and this rules them out at once."""
         for j, s in enumerate(stems):
-            if s in self.at or self.joined_at(s) or (self._unknown and self._typo_forms(s)):
+            if self._positions(s):
                 continue
             if (j > 0 and stem_join(stems[j - 1], s) in self.at) or (
                     j + 1 < len(stems) and stem_join(s, stems[j + 1]) in self.at):
@@ -170,41 +183,52 @@ class Answer:
             return False
         return True
 
-    def _positions(self, target: str) -> set[int]:
-        """Where ``target`` starts in the answer in any form: itself, a typo, or two words
-        written apart."""
-        found = set(self.at.get(target, ()))
-        found.update(self.joined_at(target))
-        if self._unknown:
-            for form in self._typo_forms(target):
-                found.update(self.at[form])
+    def _positions(self, target: str) -> list[int]:
+        """Where ``target`` starts in the answer in any form, in order: itself, a typo, or
+        two words written apart. Phrases share words, so each word's is worked out once."""
+        found = self._where.get(target)
+        if found is None:
+            found = self.at.get(target, [])
+            joined = self.joined_at(target)
+            typos = self._typo_forms(target) if self._unknown else frozenset()
+            if joined or typos:
+                where = set(found)
+                where.update(joined)
+                for form in typos:
+                    where.update(self.at[form])
+                found = sorted(where)
+            self._where[target] = found
         return found
 
-    def _find(self, phrase: Phrase) -> list[Match]:
+    def _find(self, stems: tuple[str, ...]) -> list[Match]:
         out: list[Match] = []
-        stems, k = phrase.stems, len(phrase.stems)
+        k = len(stems)
         if not self._may_occur(stems):
             return out
         # A start is worth extending only if the phrase's second word is within reach of
         # it (gaps and a join allowed), or the two are written as one word there.
-        near = self._positions(stems[1]) if k > 1 else set()
+        near: list[int] | None = None    # where the second word is: only if needed
         as_one = stem_join(stems[0], stems[1]) if k > 1 else ""
+        answer_stems, sentences = self.stems, self.sentence
+        negated_by, subject_of = self.negated_by, self.subject_of
         for i in self._starts(stems):
-            sentence = self.sentence[i]
-            if self.stems[i:i + k] == list(stems) and self.sentence[i + k - 1] == sentence:
+            sentence = sentences[i]
+            if answer_stems[i:i + k] == stems and sentences[i + k - 1] == sentence:
                 last = i + k - 1   # the common case: the words as written, in a row
-            elif k > 1 and self.stems[i] != as_one and \
-                    near.isdisjoint(range(i + 1, i + 3 + MAX_GAPS)):
-                continue           # most starts: the phrase's next word is nowhere near
             else:
+                if k > 1 and answer_stems[i] != as_one:
+                    if near is None:
+                        near = self._positions(stems[1])
+                    after = bisect_right(near, i)
+                    if after == len(near) or near[after] > i + 2 + MAX_GAPS:
+                        continue   # most starts: the phrase's next word is nowhere near
                 last = self._extend(i, stems, 0, sentence)
-            if last < 0:
-                continue
-            ahead = behind = False
-            for t in self.tokens[i:last + 1]:
-                ahead = ahead or -1 < t.negated_by < i
-                behind = behind or t.subject_of > last
-            out.append(Match(i, last, ahead or behind, ahead))
+                if last < 0:
+                    continue
+            cues = negated_by[i:last + 1]
+            ahead = max(cues) > -1 and any(-1 < cue < i for cue in cues)  # most: no cue
+            behind = max(subject_of[i:last + 1]) > last
+            out.append(tuple.__new__(Match, (i, last, ahead or behind, ahead)))
         return out
 
     def holds(self, phrase: Phrase) -> list[Match]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import groupby
 
 from bot.domain.grading.lexicon import FUNCTION_WORDS, is_content
 from bot.domain.grading.phrases import Answer, Match, Phrase, compile_phrase
@@ -139,7 +140,6 @@ class _Reading:
 
     def __init__(self, rubric: _Rubric, answer: Answer) -> None:
         self.rubric, self.answer = rubric, answer
-        tokens = answer.tokens
         self.hits: dict[str, list[tuple[Match, tuple[Phrase, ...]]]] = {}
         self.in_phrase: set[int] = set()
         for point in rubric.points:
@@ -148,23 +148,25 @@ class _Reading:
         for p in rubric.words:
             for m in answer.find(p):
                 self.in_phrase.update(range(m.first, m.last + 1))
-        self.by_sentence: dict[int, list[int]] = defaultdict(list)
-        for i, t in enumerate(tokens):
-            self.by_sentence[t.sentence].append(i)
+        # a sentence's tokens are consecutive: one group each
+        self.by_sentence: dict[int, list[int]] = {
+            sentence: list(members)
+            for sentence, members in groupby(range(len(answer.stems)),
+                                             answer.sentence.__getitem__)}
         self._list_like: dict[int, bool] = {}
         self._backed: dict[int, set[int]] = {}
 
     def _supports(self, i: int) -> bool:
         """A word that says something beyond the rubric's phrases: the question's own words
         count ("Instruction tuning is a subset of SFT" explains), filler does not."""
-        return i not in self.in_phrase and is_content(self.answer.tokens[i].word)
+        return i not in self.in_phrase and is_content(self.answer.words[i])
 
     def _is_list(self, sentence: int) -> bool:
         if sentence not in self._list_like:
             items: dict[int, int] = defaultdict(int)
+            words, segments = self.answer.words, self.answer.segment
             for i in self.by_sentence[sentence]:
-                t = self.answer.tokens[i]
-                items[t.segment] += t.word not in FUNCTION_WORDS
+                items[segments[i]] += words[i] not in FUNCTION_WORDS
             sizes = list(items.values())
             short = sum(1 for size in sizes if size <= LIST_ITEM_WORDS)
             self._list_like[sentence] = len(sizes) >= LIST_MIN_ITEMS and \
@@ -172,18 +174,17 @@ class _Reading:
         return self._list_like[sentence]
 
     def supported(self, m: Match) -> bool:
-        tokens = self.answer.tokens
-        sentence = tokens[m.first].sentence
+        sentence = self.answer.sentence[m.first]
         backed = self._backed_segments(sentence)
         if not self._is_list(sentence):
             return bool(backed)
-        return tokens[m.first].segment in backed or \
+        return self.answer.segment[m.first] in backed or \
             self._head(self.by_sentence[sentence]) in backed
 
     def _backed_segments(self, sentence: int) -> set[int]:
         """The sentence's segments holding a word that says something beyond the rubric."""
         if sentence not in self._backed:
-            self._backed[sentence] = {self.answer.tokens[i].segment
+            self._backed[sentence] = {self.answer.segment[i]
                                       for i in self.by_sentence[sentence] if self._supports(i)}
         return self._backed[sentence]
 
@@ -191,14 +192,14 @@ class _Reading:
         """The segment that introduces a list ("Automatic metrics: BLEU, ROUGE", "metrics
         such as BLEU, ROUGE"); None when the sentence is a bare list, whose first item is
         just an item."""
-        tokens = self.answer.tokens
-        first = tokens[members[0]].segment
-        in_head = [i for i in members if tokens[i].segment == first]
+        segments, clauses = self.answer.segment, self.answer.clause
+        first = segments[members[0]]
+        in_head = [i for i in members if segments[i] == first]
         after = in_head[-1] + 1
-        if after >= len(tokens) or after not in members:
+        if after >= len(segments) or after not in members:
             return None
-        introduced = tokens[after].clause != tokens[in_head[-1]].clause or \
-            tokens[in_head[-1]].word in LIST_OPENERS
+        introduced = clauses[after] != clauses[in_head[-1]] or \
+            self.answer.words[in_head[-1]] in LIST_OPENERS
         return first if introduced else None
 
     def with_required(self, m: Match, requires: tuple[Phrase, ...], *,
@@ -210,27 +211,22 @@ class _Reading:
             return True
         # A required term sets the subject; "LoRA does not update all weights" is still
         # about LoRA, so only a negation before the term ("unlike LoRA") rules it out.
-        here = self.answer.tokens[m.first]
-
-        def beside(i: int) -> bool:
-            there = self.answer.tokens[i]
-            return there.clause == here.clause if same_clause else \
-                there.sentence == here.sentence
-
-        return any(beside(r.first) and (r.last < m.first or r.first > m.last)
+        where = self.answer.clause if same_clause else self.answer.sentence
+        here = where[m.first]
+        return any(where[r.first] == here and (r.last < m.first or r.first > m.last)
                    and not r.denied_ahead for p in requires for r in self.answer.find(p))
 
     def quote(self, m: Match) -> str:
         """The answer's words around a match, within its segment, at most EVIDENCE_WORDS."""
-        tokens = self.answer.tokens
-        segment = tokens[m.first].segment
+        segments = self.answer.segment
+        segment = segments[m.first]
         first, last = m.first, m.last
         grew = True
         while grew and last - first + 1 < EVIDENCE_WORDS:
             grew = False
-            if first > 0 and tokens[first - 1].segment == segment:
+            if first > 0 and segments[first - 1] == segment:
                 first, grew = first - 1, True
-            if last + 1 < len(tokens) and tokens[last + 1].segment == segment and \
+            if last + 1 < len(segments) and segments[last + 1] == segment and \
                     last - first + 1 < EVIDENCE_WORDS:
                 last, grew = last + 1, True
         return " ".join(self.answer.text.quote(first, last).split())
@@ -240,7 +236,7 @@ def grade(question: Question, answer_text: str) -> Grade:
     """Grade ``answer_text`` against the question's rubric (see the module docstring)."""
     rubric = _compile(_Key(question))
     answer = Answer(answer_text, Vocabulary(question, rubric.own_words))
-    if not answer.tokens:
+    if not answer.stems:
         return Grade((), tuple(p.label for p in rubric.points), 0.0, notes=(NOTE_EMPTY,))
     reading = _Reading(rubric, answer)
     mistakes = []
@@ -252,13 +248,13 @@ def grade(question: Question, answer_text: str) -> Grade:
             mc = wrong.source
             mistakes.append(Mistake(mc.claim, mc.correction, reading.quote(asserted[0]),
                                     mc.point))
-            wrong_sentences.update(answer.tokens[m.first].sentence for m in asserted)
+            wrong_sentences.update(answer.sentence[m.first] for m in asserted)
     evidence: dict[str, str] = {}
     unsupported = False
     for point in rubric.points:
         for m, needs in reading.hits[point.label]:
             # a sentence that asserts a misconception is no evidence of understanding
-            if answer.tokens[m.first].sentence in wrong_sentences or \
+            if answer.sentence[m.first] in wrong_sentences or \
                     not reading.with_required(m, needs):
                 continue
             if reading.supported(m):

@@ -14,8 +14,9 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, repeat
 from typing import NamedTuple
 
 from bot.domain.grading.lexicon import (
@@ -78,8 +79,10 @@ _BARE_NOT_STEMS = "do does did is are was were has have had could would should m
 _BARE_NOT = re.compile("(?i)" + "|".join(
     r"nt\b(?<=\b(?:" + "|".join(same) + r")nt)"  # a look-behind's alternatives: one width
     for _, same in itertools.groupby(sorted(_BARE_NOT_STEMS.split(), key=len), key=len)))
-_CONTRACTION_REST = re.compile(r"(?i)(?<=\w)'(?:s|re|ve|ll|d|m)\b")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# These two start with their literal and look behind after it ("(?<=\w)'" as "'(?<=\w')"),
+# for the same reason.
+_CONTRACTION_REST = re.compile(r"(?i)'(?<=\w')(?:s|re|ve|ll|d|m)\b")
+_THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}\b)")
 _ABBREVIATION = re.compile(r"(?i)\b(e\.g|i\.e|etc|vs|et al|approx|cf|fig|eq|dr|mr|mrs|ms|"
                            r"prof|no|inc|ltd|jr|sr)\.(?=\s)")
 _ABBREVIATION_HINTS = ("e.g.", "i.e.", "etc.", "vs.", "al.", "approx.", "cf.", "fig.", "eq.",
@@ -184,12 +187,37 @@ class Token(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    """An answer as read: its tokens' fields column by column (``stems[i]`` is token i's
+    stem), which is how the grader reads them, by index and over and over. ``tokens`` gives
+    the same as one Token per word, built on first use: grading never needs them."""
+
     original: str
-    tokens: tuple[Token, ...]
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    sentences: tuple[int, ...]
+    segments: tuple[int, ...]
+    negated_by: tuple[int, ...]
+    subject_of: tuple[int, ...]
+    clauses: tuple[int, ...]
+    _tokens: tuple[Token, ...] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        if self._tokens is None:
+            # tuple.__new__ is the C constructor (Token(...) goes through a Python __new__)
+            fields = zip(self.words, self.stems, self.starts, self.ends, self.sentences,
+                         self.segments, self.negated_by, self.subject_of, self.clauses,
+                         strict=True)
+            object.__setattr__(self, "_tokens",
+                               tuple(map(tuple.__new__, repeat(Token), fields)))
+            assert self._tokens is not None
+        return self._tokens
 
     def quote(self, first: int, last: int) -> str:
         """The original words of tokens first..last (inclusive), as written."""
-        return self.original[self.tokens[first].start:self.tokens[last].end]
+        return self.original[self.starts[first]:self.ends[last]]
 
 
 @dataclass(slots=True)
@@ -237,6 +265,12 @@ def _raw_tokens(text: str) -> _Columns:
     return cols
 
 
+#: Words a cue or a pseudo-cue ("not only") can start with, and dismissive predicates
+#: ("is unnecessary").
+_CUE_OPENERS = NEGATION_CUES | {first for first, _ in NEGATION_PAIRS | PSEUDO_NEGATIONS} \
+    | DISMISSIVE
+
+
 def _negations(words: list[str], segments: list[int],
                clauses: list[int]) -> tuple[list[int], list[int]]:
     """For each token, the index of the cue that denies it (-1 if none), twice over:
@@ -249,12 +283,15 @@ def _negations(words: list[str], segments: list[int],
     """
     n = len(words)
     forward, subject = [-1] * n, [-1] * n
-    i = 0
-    while i < n:
+    after = 0   # the first token not yet read (a cue or pseudo-cue reads past its words)
+    # Only a word that may open a cue or a pseudo-cue, or dismiss, does anything: visit those.
+    for i in [k for k, w in enumerate(words) if w in _CUE_OPENERS]:
+        if i < after:
+            continue
         w = words[i]
         nxt = words[i + 1] if i + 1 < n and segments[i + 1] == segments[i] else ""
         if (w, nxt) in PSEUDO_NEGATIONS:
-            i += 2
+            after = i + 2
             continue
         third = words[i + 2] if i + 2 < n and segments[i + 2] == segments[i] else ""
         cue_len = 2 if (w, nxt) in NEGATION_PAIRS else \
@@ -263,7 +300,6 @@ def _negations(words: list[str], segments: list[int],
         if not cue_len:
             if w in DISMISSIVE and _after_copula(words, clauses, i):
                 _deny_subject(words, segments, clauses, subject, i)
-            i += 1
             continue
         j = i + cue_len
         # "unlike X", "without X", "rather than X" deny a short phrase, not a clause
@@ -285,7 +321,7 @@ def _negations(words: list[str], segments: list[int],
             j += 1
         if _judges_what_precedes(words, clauses, i, i + cue_len):
             _deny_subject(words, segments, clauses, subject, i)
-        i += cue_len
+        after = i + cue_len
     return forward, subject
 
 
@@ -355,13 +391,11 @@ def read(text: str) -> Text:
     cols = _raw_tokens(text)
     words = cols.words
     forward, subject = _negations(words, cols.segments, cols.clauses)
-    shift, contrast = 0, CONTRAST_WORDS
-    make = tuple.__new__   # Token(...) goes through a Python __new__; this is the C one
-    tokens = []
-    for k, w in enumerate(words):
-        shift += w in contrast
-        tokens.append(make(Token, (w, stem(w), cols.starts[k], cols.ends[k],
-                                   cols.sentences[k], cols.segments[k], forward[k],
-                                   subject[k], cols.clauses[k] * 1000 + shift)))
-    return Text(text, tuple(tokens))
+    # each contrast word ("but") so far starts a clause within the punctuated one
+    shifts = accumulate(map(CONTRAST_WORDS.__contains__, words), initial=0)
+    next(shifts)
+    clauses = [clause * 1000 + shift for clause, shift in zip(cols.clauses, shifts, strict=True)]
+    return Text(text, tuple(words), tuple(map(stem, words)), tuple(cols.starts),
+                tuple(cols.ends), tuple(cols.sentences), tuple(cols.segments), tuple(forward),
+                tuple(subject), tuple(clauses))
 
