@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,11 +91,20 @@ _ABBREVIATION_HINTS = ("e.g.", "i.e.", "etc.", "vs.", "al.", "approx.", "cf.", "
                        "sr.")
 _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}   # can't, won't, shan't
 
-# What the tokenizer sees: a word, a sentence end, or a segment break (, ; : brackets).
-_SCAN = re.compile(
-    r"(?P<word>[A-Za-z0-9]+(?:\.[0-9]+)*)"
-    r"|(?P<end>[.!?]+(?=\s|$)|\n\s*(?=[-*+>]|\d+[.)]\s|\n)|(?<=[.!?:])\s*\n|\n(?=\s*[A-Z]))"
-    r"|(?P<clause>[;:]|\s-\s)|(?P<seg>,)")
+# What the tokenizer sees: words, and between them sentence ends, clause breaks (; : a
+# dash) and segment breaks (a comma). No break can start inside a word, so the text is cut
+# at the breaks and each piece's words are found by one C-level findall. A break is one of
+# these characters and then what may follow it (each alternative looks back at that first
+# character): a pattern that opens with a character class is searched for it, where an
+# alternation would be tried at every character of the answer.
+_WORD = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)*")
+_BREAK = re.compile(r"([.!?;:,\s](?:"
+                    r"(?<=[.!?])[.!?]*(?=\s|$)"                   # a sentence ends: . ! ?
+                    r"|(?<=\n)\s*(?=[-*+>]|\d+[.)]\s|\n)"        # a bullet, a blank line
+                    r"|(?<=[.!?:]\s)\s*(?<=\n)"                    # a line after . or :
+                    r"|(?<=\n)(?=\s*[A-Z])"                        # a line starting anew
+                    r"|(?<=[;:])|(?<=\s)-\s"                        # a clause: ; : " - "
+                    r"|(?<=,)))")                                  # a segment: ,
 
 
 @dataclass(slots=True)
@@ -189,27 +199,28 @@ class Token(NamedTuple):
 class Text:
     """An answer as read: its tokens' fields column by column (``stems[i]`` is token i's
     stem), which is how the grader reads them, by index and over and over. ``tokens`` gives
-    the same as one Token per word, built on first use: grading never needs them."""
+    the same as one Token per word, built on first use: grading never needs them, and a
+    word's place in the original text is found only when it is quoted."""
 
     original: str
     words: tuple[str, ...]
     stems: tuple[str, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
     sentences: tuple[int, ...]
     segments: tuple[int, ...]
     negated_by: tuple[int, ...]
     subject_of: tuple[int, ...]
     clauses: tuple[int, ...]
+    _pieces: _Pieces = field(compare=False, repr=False)
     _tokens: tuple[Token, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def tokens(self) -> tuple[Token, ...]:
         if self._tokens is None:
+            spans = self._pieces.spans(0, len(self.words))
             # tuple.__new__ is the C constructor (Token(...) goes through a Python __new__)
-            fields = zip(self.words, self.stems, self.starts, self.ends, self.sentences,
-                         self.segments, self.negated_by, self.subject_of, self.clauses,
-                         strict=True)
+            fields = zip(self.words, self.stems, (a for a, _ in spans), (b for _, b in spans),
+                         self.sentences, self.segments, self.negated_by, self.subject_of,
+                         self.clauses, strict=True)
             object.__setattr__(self, "_tokens",
                                tuple(map(tuple.__new__, repeat(Token), fields)))
             assert self._tokens is not None
@@ -217,7 +228,36 @@ class Text:
 
     def quote(self, first: int, last: int) -> str:
         """The original words of tokens first..last (inclusive), as written."""
-        return self.original[self.starts[first]:self.ends[last]]
+        return self.original[self._pieces.spans(first, first + 1)[0][0]:
+                             self._pieces.spans(last, last + 1)[0][1]]
+
+
+class _Pieces:
+    """Where the words of the normalised text are: the text cut at its breaks (piece, break,
+    piece, ...), which pieces hold words and the index of each one's first word. Character
+    offsets are worked out only when a word is quoted."""
+
+    __slots__ = ("_offsets", "first_word", "holding", "mapped", "parts")
+
+    def __init__(self, mapped: _Mapped, parts: list[str], holding: list[int],
+                 first_word: list[int]) -> None:
+        self.mapped, self.parts = mapped, parts
+        self.holding, self.first_word = holding, first_word
+        self._offsets: list[int] | None = None
+
+    def spans(self, first: int, stop: int) -> list[tuple[int, int]]:
+        """The source character spans of words first..stop-1."""
+        if first >= stop:
+            return []
+        if self._offsets is None:
+            self._offsets = list(accumulate(map(len, self.parts), initial=0))
+        p = bisect_right(self.first_word, first) - 1
+        matches = _WORD.finditer(self.mapped.text, self._offsets[2 * self.holding[p]])
+        for _ in range(first - self.first_word[p]):
+            next(matches)
+        at = self.mapped.at
+        return [(at(m.start()), at(m.end() - 1) + 1)
+                for m in itertools.islice(matches, stop - first)]
 
 
 @dataclass(slots=True)
@@ -226,43 +266,46 @@ class _Columns:
     cheaper to build than an object per word)."""
 
     words: list[str]
-    starts: list[int]
-    ends: list[int]
     sentences: list[int]
     segments: list[int]
     clauses: list[int]
+    pieces: _Pieces
 
 
 def _raw_tokens(text: str) -> _Columns:
     """Every word, in order, with its sentence, segment and clause. Commas end a segment;
     semicolons, colons and dashes end a clause too; a sentence end ends all three."""
     mapped = normalise(text)
-    cols = _Columns([], [], [], [], [], [])
-    words, starts, ends = cols.words, cols.starts, cols.ends
-    sentences, segments, clauses = cols.sentences, cols.segments, cols.clauses
+    words: list[str] = []
+    sentences: list[int] = []
+    segments: list[int] = []
+    clauses: list[int] = []
+    holding: list[int] = []
+    first_word: list[int] = []
     sentence = segment = clause = 0
-    origin = mapped.origin
-    for m in _SCAN.finditer(mapped.text):
-        kind = m.lastgroup
-        if kind == "word":
-            a, b = m.span()
-            words.append(m.group().lower())
-            if origin is None:
-                starts.append(a)
-                ends.append(b)
-            else:
-                starts.append(origin[a])
-                ends.append(origin[b - 1] + 1)
-            sentences.append(sentence)
-            segments.append(segment)
-            clauses.append(clause)
-        elif words:  # a break counts only where a word came since the last of its kind
+    parts = _BREAK.split(mapped.text)   # piece, break, piece, ..., piece
+    breaks = parts[1::2]
+    breaks.append("")   # after the last piece: whatever it counts, no word follows
+    findall = _WORD.findall
+    for k, (piece, brk) in enumerate(zip(parts[0::2], breaks, strict=True)):
+        found = findall(piece)
+        if found:
+            n = len(found)
+            holding.append(k)
+            first_word.append(len(words))
+            words += found
+            sentences += [sentence] * n
+            segments += [segment] * n
+            clauses += [clause] * n
+        if words:  # a break counts only where a word came since the last of its kind
             segment += segments[-1] == segment
-            if kind != "seg":
+            if brk != ",":
                 clause += clauses[-1] == clause
-            if kind == "end":
-                sentence += sentences[-1] == sentence
-    return cols
+                if brk not in (";", ":") and "-" not in brk:
+                    sentence += sentences[-1] == sentence
+    words = " ".join(words).lower().split()   # words are ASCII and hold no space
+    return _Columns(words, sentences, segments, clauses,
+                    _Pieces(mapped, parts, holding, first_word))
 
 
 #: Words a cue or a pseudo-cue ("not only") can start with, and dismissive predicates
@@ -395,7 +438,7 @@ def read(text: str) -> Text:
     shifts = accumulate(map(CONTRAST_WORDS.__contains__, words), initial=0)
     next(shifts)
     clauses = [clause * 1000 + shift for clause, shift in zip(cols.clauses, shifts, strict=True)]
-    return Text(text, tuple(words), tuple(map(stem, words)), tuple(cols.starts),
-                tuple(cols.ends), tuple(cols.sentences), tuple(cols.segments), tuple(forward),
-                tuple(subject), tuple(clauses))
+    return Text(text, tuple(words), tuple(map(stem, words)), tuple(cols.sentences),
+                tuple(cols.segments), tuple(forward), tuple(subject), tuple(clauses),
+                cols.pieces)
 
