@@ -90,19 +90,18 @@ class Answer:
         self._found: dict[tuple[str, ...], list[Match]] = {}
         self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
-        self._unknown = [s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
+        #: the answer's stems no vocabulary word is: a typo may hide in these alone
+        self.unknown = [s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
                          and s not in vocabulary]
 
     @property
     def tokens(self) -> tuple[Token, ...]:
         return self.text.tokens
 
-    def joined_at(self, target: str) -> list[int]:
-        """Where two words written apart make ``target`` written as one ("feed forward" for
-        "feedforward"): the first word is a prefix of the target."""
+    def _joined_pairs(self) -> dict[str, list[int]]:
+        """Every neighbouring pair joined once (a cached stem each), rather than each
+        target's prefixes looked up in turn: a rubric asks about hundreds of targets."""
         if self._pairs is None:
-            # Every neighbouring pair joined once (a cached stem each), rather than each
-            # target's prefixes looked up in turn: a rubric asks about hundreds of targets.
             self._pairs = {}
             stems, sentence = self.stems, self.sentence
             for i, joined in enumerate(map(stem_join, stems, stems[1:])):
@@ -111,9 +110,15 @@ class Answer:
                         self._pairs[joined].append(i)
                     else:
                         self._pairs[joined] = [i]
-        if target not in self._pairs:
+        return self._pairs
+
+    def joined_at(self, target: str) -> list[int]:
+        """Where two words written apart make ``target`` written as one ("feed forward" for
+        "feedforward"): the first word is a prefix of the target."""
+        pairs = self._joined_pairs()
+        if target not in pairs:
             return []
-        return [i for i in self._pairs[target]
+        return [i for i in pairs[target]
                 if 0 < len(self.stems[i]) < len(target) and target.startswith(self.stems[i])]
 
     def _typo_forms(self, target: str) -> frozenset[str]:
@@ -121,7 +126,7 @@ class Answer:
         if target not in self._typos:
             limit = _max_typos(target)
             found = frozenset(
-                s for s in self._unknown
+                s for s in self.unknown
                 if limit and s[0] == target[0] and abs(len(s) - len(target)) <= limit
                 and DamerauLevenshtein.distance(s, target, score_cutoff=limit) <= limit)
             self._typos[target] = found
@@ -129,7 +134,7 @@ class Answer:
 
     def _same(self, i: int, target: str) -> bool:
         s = self.stems[i]
-        return s == target or (bool(self._unknown) and s in self._typo_forms(target))
+        return s == target or (bool(self.unknown) and s in self._typo_forms(target))
 
     def _extend(self, i: int, phrase: tuple[str, ...], j: int, sentence: int,
                 gaps: int = 0) -> int:
@@ -174,11 +179,14 @@ class Answer:
         """A cheap necessary condition: every word of the phrase is in the answer in some
         form (itself, a typo of it, or joined with a neighbour). Most of a rubric's
         phrases are absent from any one answer, and this rules them out at once."""
+        at, pairs = self.at, self._joined_pairs()
         for j, s in enumerate(stems):
-            if self._positions(s):
+            if s in at or s in pairs:   # as written, or perhaps two words written apart
                 continue
-            if (j > 0 and stem_join(stems[j - 1], s) in self.at) or (
-                    j + 1 < len(stems) and stem_join(s, stems[j + 1]) in self.at):
+            if (j > 0 and stem_join(stems[j - 1], s) in at) or (
+                    j + 1 < len(stems) and stem_join(s, stems[j + 1]) in at):
+                continue
+            if self.unknown and self._typo_forms(s):
                 continue
             return False
         return True
@@ -190,7 +198,7 @@ class Answer:
         if found is None:
             found = self.at.get(target, [])
             joined = self.joined_at(target)
-            typos = self._typo_forms(target) if self._unknown else frozenset()
+            typos = self._typo_forms(target) if self.unknown else frozenset()
             if joined or typos:
                 where = set(found)
                 where.update(joined)

@@ -19,12 +19,13 @@ correction.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 
 from bot.domain.grading.lexicon import FUNCTION_WORDS, is_content
-from bot.domain.grading.phrases import Answer, Match, Phrase, compile_phrase
+from bot.domain.grading.phrases import Answer, Match, Phrase, compile_phrase, stem_join
 from bot.domain.grading.text import read
 from bot.domain.grading.vocabulary import Vocabulary, question_words
 from bot.domain.questions import KeyPoint, Misconception, Question
@@ -105,18 +106,31 @@ class _Rubric:
     wrongs: tuple[_Wrong, ...]
     prompt_stems: frozenset[str]
     own_words: frozenset[str]       # the entry's vocabulary, added to the bank's
+    #: each stem of the points' words, and each two neighbouring stems written as one: the
+    #: words that have it
+    holding: dict[str, tuple[Phrase, ...]]
 
 
 @lru_cache(maxsize=2048)
 def _compile(q: _Key) -> _Rubric:
     question = q.question
     points = tuple(_point(kp) for kp in question.key_points)
+    words = tuple({w.text: w for p in points for w in p.words}.values())
     return _Rubric(
-        points, tuple({w.text: w for p in points for w in p.words}.values()),
+        points, words,
         tuple(_Wrong(mc, _phrases(mc.phrases), _phrases(mc.requires))
               for mc in question.misconceptions),
         frozenset(t.stem for t in read(question.prompt).tokens if is_content(t.word)),
-        question_words(question))
+        question_words(question), _holding(words))
+
+
+def _holding(words: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
+    holding: dict[str, list[Phrase]] = defaultdict(list)
+    for w in words:
+        for part in dict.fromkeys(w.stems + tuple(map(stem_join, w.stems, w.stems[1:]))):
+            if part:
+                holding[part].append(w)
+    return {part: tuple(ws) for part, ws in holding.items()}
 
 
 class _Key:
@@ -136,18 +150,11 @@ class _Key:
 
 
 class _Reading:
-    """One answer against one rubric: matches found once, shared by every check."""
+    """One answer against one rubric: matches found once, shared by every check, and only
+    as far as a check needs them."""
 
     def __init__(self, rubric: _Rubric, answer: Answer) -> None:
         self.rubric, self.answer = rubric, answer
-        self.hits: dict[str, list[tuple[Match, tuple[Phrase, ...]]]] = {}
-        self.in_phrase: set[int] = set()
-        for point in rubric.points:
-            self.hits[point.label] = [(m, needs) for p, needs in point.sought
-                                      for m in answer.holds(p)]
-        for p in rubric.words:
-            for m in answer.find(p):
-                self.in_phrase.update(range(m.first, m.last + 1))
         # a sentence's tokens are consecutive: one group each
         self.by_sentence: dict[int, list[int]] = {
             sentence: list(members)
@@ -156,10 +163,35 @@ class _Reading:
         self._list_like: dict[int, bool] = {}
         self._backed: dict[int, set[int]] = {}
 
+    def hits(self, point: _Point) -> Iterator[tuple[Match, tuple[Phrase, ...]]]:
+        """The point's phrases asserted in the answer, in the rubric's order, each with the
+        terms one of which must be beside it. Found as they are asked for: a point is
+        settled at its first supported hit."""
+        for p, needs in point.sought:
+            for m in self.answer.holds(p):
+                yield m, needs
+
     def _supports(self, i: int) -> bool:
         """A word that says something beyond the rubric's phrases: the question's own words
         count ("Instruction tuning is a subset of SFT" explains), filler does not."""
-        return i not in self.in_phrase and is_content(self.answer.words[i])
+        return is_content(self.answer.words[i]) and not self._in_rubric_word(i)
+
+    def _in_rubric_word(self, i: int) -> bool:
+        """Whether token ``i`` is inside a match of one of the rubric's words. Only the
+        words that could hold it are looked for: those with its stem, or with it joined to a
+        neighbour ("feed forward"), or, for a word that may be a typo, all of them. Most of
+        an explanation's words are in none, and need no rubric word found at all."""
+        stems, rubric = self.answer.stems, self.rubric
+        s = stems[i]
+        if s in self.answer.unknown:
+            holders: tuple[Phrase, ...] = rubric.words
+        else:
+            holders = rubric.holding.get(s, ())
+            if i > 0:
+                holders += rubric.holding.get(stem_join(stems[i - 1], s), ())
+            if i + 1 < len(stems):
+                holders += rubric.holding.get(stem_join(s, stems[i + 1]), ())
+        return any(m.first <= i <= m.last for p in holders for m in self.answer.find(p))
 
     def _is_list(self, sentence: int) -> bool:
         if sentence not in self._list_like:
@@ -252,7 +284,7 @@ def grade(question: Question, answer_text: str) -> Grade:
     evidence: dict[str, str] = {}
     unsupported = False
     for point in rubric.points:
-        for m, needs in reading.hits[point.label]:
+        for m, needs in reading.hits(point):
             # a sentence that asserts a misconception is no evidence of understanding
             if answer.sentence[m.first] in wrong_sentences or \
                     not reading.with_required(m, needs):
