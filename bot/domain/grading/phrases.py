@@ -86,7 +86,16 @@ class Answer:
                 self.at[s].append(i)
             else:
                 self.at[s] = [i]
-        self._pairs: dict[str, list[int]] | None = None   # two words joined: where
+        # Every neighbouring pair joined once (a cached stem each), rather than each
+        # target's prefixes looked up in turn: a rubric asks about hundreds of targets.
+        self.pairs: dict[str, list[int]] = {}    # two words joined: where
+        stems, sentence = self.stems, self.sentence
+        for i, joined in enumerate(map(stem_join, stems, stems[1:])):
+            if joined and sentence[i + 1] == sentence[i]:
+                if joined in self.pairs:
+                    self.pairs[joined].append(i)
+                else:
+                    self.pairs[joined] = [i]
         self._found: dict[tuple[str, ...], list[Match]] = {}
         self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
@@ -98,27 +107,12 @@ class Answer:
     def tokens(self) -> tuple[Token, ...]:
         return self.text.tokens
 
-    def _joined_pairs(self) -> dict[str, list[int]]:
-        """Every neighbouring pair joined once (a cached stem each), rather than each
-        target's prefixes looked up in turn: a rubric asks about hundreds of targets."""
-        if self._pairs is None:
-            self._pairs = {}
-            stems, sentence = self.stems, self.sentence
-            for i, joined in enumerate(map(stem_join, stems, stems[1:])):
-                if joined and sentence[i + 1] == sentence[i]:
-                    if joined in self._pairs:
-                        self._pairs[joined].append(i)
-                    else:
-                        self._pairs[joined] = [i]
-        return self._pairs
-
     def joined_at(self, target: str) -> list[int]:
         """Where two words written apart make ``target`` written as one ("feed forward" for
         "feedforward"): the first word is a prefix of the target."""
-        pairs = self._joined_pairs()
-        if target not in pairs:
+        if target not in self.pairs:
             return []
-        return [i for i in pairs[target]
+        return [i for i in self.pairs[target]
                 if 0 < len(self.stems[i]) < len(target) and target.startswith(self.stems[i])]
 
     def _typo_forms(self, target: str) -> frozenset[str]:
@@ -179,7 +173,7 @@ class Answer:
         """A cheap necessary condition: every word of the phrase is in the answer in some
         form (itself, a typo of it, or joined with a neighbour). Most of a rubric's
         phrases are absent from any one answer, and this rules them out at once."""
-        at, pairs = self.at, self._joined_pairs()
+        at, pairs = self.at, self.pairs
         for j, s in enumerate(stems):
             if s in at or s in pairs:   # as written, or perhaps two words written apart
                 continue
@@ -219,6 +213,11 @@ class Answer:
         as_one = stem_join(stems[0], stems[1]) if k > 1 else ""
         answer_stems, sentences = self.stems, self.sentence
         negated_by, subject_of = self.negated_by, self.subject_of
+        if k == 1 and not self.unknown and stems[0] not in self.pairs:
+            # one word written as is: each place is a match of that word alone, and a cue
+            # that denies it comes before it, a predicate that denies it after
+            return [tuple.__new__(Match, (i, i, negated_by[i] > -1 or subject_of[i] > -1,
+                                          negated_by[i] > -1)) for i in self.at[stems[0]]]
         for i in self._starts(stems):
             sentence = sentences[i]
             if answer_stems[i:i + k] == stems and sentences[i + k - 1] == sentence:
