@@ -14,7 +14,7 @@ where it is not denied ("it is not a transformer" does not cover "transformer").
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,28 +80,34 @@ class Answer:
         self.negated_by = self.text.negated_by
         self.subject_of = self.text.subject_of
         self.vocabulary = vocabulary
+        stems, sentence = self.stems, self.sentence
+        n = len(stems)
+        #: where each sentence starts, and the end: sentences are numbered 0, 1, 2, ...
+        self.sentence_starts = [bisect_left(sentence, k) for k in
+                                range(sentence[-1] + 2)] if n else [0]
         self.at: dict[str, list[int]] = {}
-        for i, s in enumerate(self.stems):
+        for i, s in enumerate(stems):
             if s in self.at:
                 self.at[s].append(i)
             else:
                 self.at[s] = [i]
         # Every neighbouring pair joined once (a cached stem each), rather than each
         # target's prefixes looked up in turn: a rubric asks about hundreds of targets.
+        joined = list(map(stem_join, stems, stems[1:]))
+        for start in self.sentence_starts[1:-1]:
+            joined[start - 1] = ""   # two sentences' words are never one word
         self.pairs: dict[str, list[int]] = {}    # two words joined: where
-        stems, sentence = self.stems, self.sentence
-        for i, joined in enumerate(map(stem_join, stems, stems[1:])):
-            if joined and sentence[i + 1] == sentence[i]:
-                if joined in self.pairs:
-                    self.pairs[joined].append(i)
-                else:
-                    self.pairs[joined] = [i]
+        for i, s in enumerate(joined):
+            if s in self.pairs:
+                self.pairs[s].append(i)
+            elif s:
+                self.pairs[s] = [i]
         self._found: dict[tuple[str, ...], list[Match]] = {}
         self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
         #: the answer's stems no vocabulary word is: a typo may hide in these alone
-        self.unknown = [s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
-                         and s not in vocabulary]
+        self.unknown = {s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
+                        and s not in vocabulary}
 
     @property
     def tokens(self) -> tuple[Token, ...]:

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import groupby
+from itertools import pairwise
 
 from bot.domain.grading.lexicon import FUNCTION_WORDS, is_content
 from bot.domain.grading.phrases import Answer, Match, Phrase, compile_phrase, stem_join
@@ -155,11 +155,10 @@ class _Reading:
 
     def __init__(self, rubric: _Rubric, answer: Answer) -> None:
         self.rubric, self.answer = rubric, answer
-        # a sentence's tokens are consecutive: one group each
-        self.by_sentence: dict[int, list[int]] = {
-            sentence: list(members)
-            for sentence, members in groupby(range(len(answer.stems)),
-                                             answer.sentence.__getitem__)}
+        # a sentence's tokens are consecutive
+        starts = answer.sentence_starts
+        self.by_sentence: dict[int, range] = {
+            k: range(a, b) for k, (a, b) in enumerate(pairwise(starts))}
         self._list_like: dict[int, bool] = {}
         self._backed: dict[int, set[int]] = {}
 
@@ -220,7 +219,7 @@ class _Reading:
                                       for i in self.by_sentence[sentence] if self._supports(i)}
         return self._backed[sentence]
 
-    def _head(self, members: list[int]) -> int | None:
+    def _head(self, members: range) -> int | None:
         """The segment that introduces a list ("Automatic metrics: BLEU, ROUGE", "metrics
         such as BLEU, ROUGE"); None when the sentence is a bare list, whose first item is
         just an item."""
