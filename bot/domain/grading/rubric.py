@@ -160,7 +160,8 @@ class _Reading:
         self.by_sentence: dict[int, range] = {
             k: range(a, b) for k, (a, b) in enumerate(pairwise(starts))}
         self._list_like: dict[int, bool] = {}
-        self._backed: dict[int, set[int]] = {}
+        self._backed_in: dict[int, set[int]] = {}
+        self._any_backed: dict[int, bool] = {}
 
     def hits(self, point: _Point) -> Iterator[tuple[Match, tuple[Phrase, ...]]]:
         """The point's phrases asserted in the answer, in the rubric's order, each with the
@@ -206,18 +207,24 @@ class _Reading:
 
     def supported(self, m: Match) -> bool:
         sentence = self.answer.sentence[m.first]
-        backed = self._backed_segments(sentence)
         if not self._is_list(sentence):
-            return bool(backed)
+            return self._backed(sentence)
+        backed = self._backed_segments(sentence)
         return self.answer.segment[m.first] in backed or \
             self._head(self.by_sentence[sentence]) in backed
 
+    def _backed(self, sentence: int) -> bool:
+        """Whether the sentence has a word that says something beyond the rubric."""
+        if sentence not in self._any_backed:
+            self._any_backed[sentence] = any(map(self._supports, self.by_sentence[sentence]))
+        return self._any_backed[sentence]
+
     def _backed_segments(self, sentence: int) -> set[int]:
         """The sentence's segments holding a word that says something beyond the rubric."""
-        if sentence not in self._backed:
-            self._backed[sentence] = {self.answer.segment[i]
-                                      for i in self.by_sentence[sentence] if self._supports(i)}
-        return self._backed[sentence]
+        if sentence not in self._backed_in:
+            self._backed_in[sentence] = {
+                self.answer.segment[i] for i in self.by_sentence[sentence] if self._supports(i)}
+        return self._backed_in[sentence]
 
     def _head(self, members: range) -> int | None:
         """The segment that introduces a list ("Automatic metrics: BLEU, ROUGE", "metrics
