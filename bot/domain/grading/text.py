@@ -96,7 +96,7 @@ _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}   # can't, won't, s
 # What the tokenizer sees: words, and between them sentence ends, clause breaks (; : a
 # dash) and segment breaks (a comma). No break can start inside a word, so the text is cut
 # at the breaks and each piece's words are found by one C-level findall. A break is one of
-# these characters and then what may follow it (each alternative looks back at that first
+# a few characters and then what may follow it (each alternative looks back at that first
 # character): a pattern that opens with a character class is searched for it, where an
 # alternation would be tried at every character of the answer.
 _WORD = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)*")
@@ -107,6 +107,17 @@ _BREAK = re.compile(r"([.!?;:,\s](?:"
                     r"|(?<=\n)(?=\s*[A-Z])"                        # a line starting anew
                     r"|(?<=[;:])|(?<=\s)-\s"                        # a clause: ; : " - "
                     r"|(?<=,)))")                                  # a segment: ,
+# The same for a text without a spaced dash, which then has no break that starts with a
+# space: it is not stopped at every space between two words. A line after a sentence end
+# ends nothing more, and one after a colon makes the colon a sentence end.
+_SPACED_DASH = re.compile(r"-(?<=\s-)(?=\s)")
+_BREAK_UNSPACED = re.compile(r"([.!?;:,\n](?:"
+                             r"(?<=[.!?])[.!?]*(?=\s|$)"
+                             r"|(?<=\n)\s*(?=[-*+>]|\d+[.)]\s|\n)"
+                             r"|(?<=\n)(?=\s*[A-Z])"
+                             r"|(?<=:)\s*\n"
+                             r"|(?<=[;:])"
+                             r"|(?<=,)))")
 
 
 @dataclass(slots=True)
@@ -284,7 +295,8 @@ def _raw_tokens(text: str) -> _Columns:
     holding: list[int] = []
     first_word: list[int] = []
     sentence = segment = clause = 0
-    parts = _BREAK.split(mapped.text)   # piece, break, piece, ..., piece
+    breaking = _BREAK if _SPACED_DASH.search(mapped.text) else _BREAK_UNSPACED
+    parts = breaking.split(mapped.text)   # piece, break, piece, ..., piece
     breaks = parts[1::2]
     breaks.append("")   # after the last piece: whatever it counts, no word follows
     findall = _WORD.findall
