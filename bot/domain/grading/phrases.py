@@ -85,23 +85,13 @@ class Answer:
         #: where each sentence starts, and the end: sentences are numbered 0, 1, 2, ...
         self.sentence_starts = [bisect_left(sentence, k) for k in
                                 range(sentence[-1] + 2)] if n else [0]
-        self.at: dict[str, list[int]] = {}
-        for i, s in enumerate(stems):
-            if s in self.at:
-                self.at[s].append(i)
-            else:
-                self.at[s] = [i]
+        self.at = _places(stems)
         # Every neighbouring pair joined once (a cached stem each), rather than each
         # target's prefixes looked up in turn: a rubric asks about hundreds of targets.
         joined = list(map(stem_join, stems, stems[1:]))
         for start in self.sentence_starts[1:-1]:
             joined[start - 1] = ""   # two sentences' words are never one word
-        self.pairs: dict[str, list[int]] = {}    # two words joined: where
-        for i, s in enumerate(joined):
-            if s in self.pairs:
-                self.pairs[s].append(i)
-            elif s:
-                self.pairs[s] = [i]
+        self.pairs = _places(joined)    # two words joined: where
         self._found: dict[tuple[str, ...], list[Match]] = {}
         self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
@@ -213,17 +203,17 @@ class Answer:
         k = len(stems)
         if not self._may_occur(stems):
             return out
-        # A start is worth extending only if the phrase's second word is within reach of
-        # it (gaps and a join allowed), or the two are written as one word there.
-        near: list[int] | None = None    # where the second word is: only if needed
-        as_one = stem_join(stems[0], stems[1]) if k > 1 else ""
-        answer_stems, sentences = self.stems, self.sentence
         negated_by, subject_of = self.negated_by, self.subject_of
         if k == 1 and not self.unknown and stems[0] not in self.pairs:
             # one word written as is: each place is a match of that word alone, and a cue
             # that denies it comes before it, a predicate that denies it after
             return [tuple.__new__(Match, (i, i, negated_by[i] > -1 or subject_of[i] > -1,
                                           negated_by[i] > -1)) for i in self.at[stems[0]]]
+        # A start is worth extending only if the phrase's second word is within reach of
+        # it (gaps and a join allowed), or the two are written as one word there.
+        near: list[int] | None = None    # where the second word is: only if needed
+        as_one = stem_join(stems[0], stems[1]) if k > 1 else ""
+        answer_stems, sentences = self.stems, self.sentence
         for i in self._starts(stems):
             sentence = sentences[i]
             if answer_stems[i:i + k] == stems and sentences[i + k - 1] == sentence:
@@ -248,6 +238,17 @@ class Answer:
         """Where the phrase is asserted: present and not denied, or for a negative phrase
         ("no latency"), present and denied."""
         return [m for m in self.find(phrase) if m.denied == phrase.negative]
+
+
+def _places(keys: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
+    """Each key's positions in ``keys``, in order; empty keys are no place."""
+    places: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key in places:
+            places[key].append(i)
+        elif key:
+            places[key] = [i]
+    return places
 
 
 def joinable(a: str, b: str) -> bool:
