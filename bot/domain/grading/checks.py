@@ -39,7 +39,7 @@ class _Frequency:
     (so "re-ranking" and "reranking" count as one phrase)."""
 
     def __init__(self, answers: Sequence[tuple[str, str]]) -> None:
-        self.answers = {qid: Answer(text, frozenset()) for qid, text in answers}
+        self.answers = {qid: Answer(text, Vocabulary(frozenset())) for qid, text in answers}
         self.having: dict[str, set[str]] = defaultdict(set)
         for qid, answer in self.answers.items():
             for s in answer.at:
@@ -87,7 +87,7 @@ def check_rubrics(questions: Sequence[Question],
     problems: list[str] = []
     for q in questions:
         where = f"{q.topic}/{q.id}" if q.topic else q.id
-        prompt = Answer(q.prompt, Vocabulary(q))
+        prompt = Answer(q.prompt, Vocabulary.for_question(q))
         topic = topics[q.topic]
         topic_limit = TOPIC_SHARE * (len(topic) - 1) if len(topic) >= 4 else float("inf")
 

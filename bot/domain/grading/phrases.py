@@ -15,7 +15,6 @@ where it is not denied ("it is not a transformer" does not cover "transformer").
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -24,6 +23,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.domain.grading.lexicon import NEGATION_CUES, stem
 from bot.domain.grading.text import Text, Token, read
+from bot.domain.grading.vocabulary import Vocabulary
 
 GAP_WORDS = frozenset("a an the of its their his her our your this that these those".split())
 MAX_GAPS = 2
@@ -69,7 +69,7 @@ def _max_typos(word: str) -> int:
 class Answer:
     """An answer read once and indexed, so each phrase is looked up, not scanned for."""
 
-    def __init__(self, text: str, vocabulary: Container[str]) -> None:
+    def __init__(self, text: str, vocabulary: Vocabulary) -> None:
         self.text: Text = read(text)
         # the tokens' fields, column by column: matching reads these by index
         self.words = self.text.words
@@ -96,8 +96,8 @@ class Answer:
         self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
         #: the answer's stems no vocabulary word is: a typo may hide in these alone
-        self.unknown = {s for s in self.at if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1
-                        and s not in vocabulary}
+        self.unknown = {s for s in vocabulary.outside(self.at)
+                        if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1}
 
     @property
     def tokens(self) -> tuple[Token, ...]:

@@ -76,8 +76,18 @@ class Vocabulary:
 
     __slots__ = ("bank", "own")
 
-    def __init__(self, q: Question, own: frozenset[str] | None = None) -> None:
-        self.bank, self.own = bank_vocabulary(), own if own is not None else question_words(q)
+    def __init__(self, bank: frozenset[str], own: frozenset[str] = frozenset()) -> None:
+        self.bank, self.own = bank, own
+
+    @classmethod
+    def for_question(cls, q: Question, own: frozenset[str] | None = None) -> Vocabulary:
+        """The bank's words and the entry's (``own``, when the caller has them already)."""
+        return cls(bank_vocabulary(), own if own is not None else question_words(q))
 
     def __contains__(self, word: object) -> bool:
         return word in self.bank or word in self.own
+
+    def outside(self, words: Iterable[str]) -> set[str]:
+        """Those of ``words`` that are no word of the vocabulary: one set difference, where
+        a test per word would cost a call each."""
+        return set(words).difference(self.bank, self.own)
