@@ -237,7 +237,10 @@ class Answer:
     def holds(self, phrase: Phrase) -> list[Match]:
         """Where the phrase is asserted: present and not denied, or for a negative phrase
         ("no latency"), present and denied."""
-        return [m for m in self.find(phrase) if m.denied == phrase.negative]
+        found = self.find(phrase)
+        if not found:
+            return found   # most phrases: absent, with no list to filter
+        return [m for m in found if m.denied == phrase.negative]
 
 
 def _places(keys: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
