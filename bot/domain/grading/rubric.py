@@ -109,6 +109,8 @@ class _Rubric:
     #: each stem of the points' words, and each two neighbouring stems written as one: the
     #: words that have it
     holding: dict[str, tuple[Phrase, ...]]
+    #: the stems of the one-word words: a token with one of them is one of those words
+    one_word: frozenset[str]
 
 
 @lru_cache(maxsize=2048)
@@ -121,7 +123,8 @@ def _compile(q: _Key) -> _Rubric:
         tuple(_Wrong(mc, _phrases(mc.phrases), _phrases(mc.requires))
               for mc in question.misconceptions),
         frozenset(t.stem for t in read(question.prompt).tokens if is_content(t.word)),
-        question_words(question), _holding(words))
+        question_words(question), _holding(words),
+        frozenset(w.stems[0] for w in words if len(w.stems) == 1))
 
 
 def _holding(words: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
@@ -177,12 +180,15 @@ class _Reading:
         return is_content(self.answer.words[i]) and not self._in_rubric_word(i)
 
     def _in_rubric_word(self, i: int) -> bool:
-        """Whether token ``i`` is inside a match of one of the rubric's words. Only the
-        words that could hold it are looked for: those with its stem, or with it joined to a
+        """Whether token ``i`` is inside a match of one of the rubric's words. A one-word
+        word with its stem is such a match already; otherwise only the words that could
+        hold it are looked for: those with its stem, or with it joined to a
         neighbour ("feed forward"), or, for a word that may be a typo, all of them. Most of
         an explanation's words are in none, and need no rubric word found at all."""
         stems, rubric = self.answer.stems, self.rubric
         s = stems[i]
+        if s in rubric.one_word:
+            return True
         if s in self.answer.unknown:
             holders: tuple[Phrase, ...] = rubric.words
         else:
@@ -273,7 +279,7 @@ class _Reading:
 def grade(question: Question, answer_text: str) -> Grade:
     """Grade ``answer_text`` against the question's rubric (see the module docstring)."""
     rubric = _compile(_Key(question))
-    answer = Answer(answer_text, Vocabulary(question, rubric.own_words))
+    answer = Answer(answer_text, Vocabulary.for_question(question, rubric.own_words))
     if not answer.stems:
         return Grade((), tuple(p.label for p in rubric.points), 0.0, notes=(NOTE_EMPTY,))
     reading = _Reading(rubric, answer)
