@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -35,6 +36,10 @@ class Phrase:
     text: str
     stems: tuple[str, ...]
     negative: bool          # starts with a negation: matches only where denied
+    #: each word's stem with the one words it makes with a neighbour ("feed" and
+    #: "feedforward"), the longest first: a long word is the rarer, so an absent phrase
+    #: is usually ruled out at its first
+    forms: tuple[tuple[str, tuple[str, ...]], ...]
 
     @property
     def joined(self) -> str:
@@ -52,7 +57,13 @@ def compile_phrase(text: str) -> Phrase | None:
     if negative:
         words = words[1:]
     stems = tuple(stem(w) for w in words)
-    return Phrase(text, stems, negative) if stems else None
+    if not stems:
+        return None
+    # word j makes padded[j] with the word before it and padded[j + 1] with the one after
+    padded = ["", *(stem_join(a, b) for a, b in pairwise(stems)), ""]
+    forms = sorted(((s, tuple(filter(None, padded[j:j + 2]))) for j, s in enumerate(stems)),
+                   key=lambda form: -len(form[0]))
+    return Phrase(text, stems, negative, tuple(forms))
 
 
 class Match(NamedTuple):
@@ -162,23 +173,24 @@ class Answer:
         """Every place the phrase occurs, with whether a negation outside it denies it."""
         found = self._found.get(phrase.stems)   # "tool call" and "tool calls" are one
         if found is None:
-            found = self._found[phrase.stems] = self._find(phrase.stems)
+            found = self._found[phrase.stems] = \
+                self._find(phrase.stems) if self._may_occur(phrase) else []
         return found
 
-    def _may_occur(self, stems: tuple[str, ...]) -> bool:
+    def _may_occur(self, phrase: Phrase) -> bool:
         """A cheap necessary condition: every word of the phrase is in the answer in some
         form (itself, a typo of it, or joined with a neighbour). Most of a rubric's
         phrases are absent from any one answer, and this rules them out at once."""
         at, pairs = self.at, self.pairs
-        for j, s in enumerate(stems):
+        for s, joined in phrase.forms:
             if s in at or s in pairs:   # as written, or perhaps two words written apart
                 continue
-            if (j > 0 and stem_join(stems[j - 1], s) in at) or (
-                    j + 1 < len(stems) and stem_join(s, stems[j + 1]) in at):
-                continue
-            if self.unknown and self._typo_forms(s):
-                continue
-            return False
+            for form in joined:
+                if form in at:
+                    break
+            else:
+                if not (self.unknown and self._typo_forms(s)):
+                    return False
         return True
 
     def _positions(self, target: str) -> list[int]:
@@ -201,8 +213,6 @@ class Answer:
     def _find(self, stems: tuple[str, ...]) -> list[Match]:
         out: list[Match] = []
         k = len(stems)
-        if not self._may_occur(stems):
-            return out
         negated_by, subject_of = self.negated_by, self.subject_of
         if k == 1 and not self.unknown and stems[0] not in self.pairs:
             # one word written as is: each place is a match of that word alone, and a cue

@@ -197,7 +197,12 @@ class _Reading:
                 holders += rubric.holding.get(stem_join(stems[i - 1], s), ())
             if i + 1 < len(stems):
                 holders += rubric.holding.get(stem_join(s, stems[i + 1]), ())
-        return any(m.first <= i <= m.last for p in holders for m in self.answer.find(p))
+        find = self.answer.find
+        for p in holders:
+            for m in find(p):
+                if m.first <= i <= m.last:
+                    return True
+        return False
 
     def _is_list(self, sentence: int) -> bool:
         if sentence not in self._list_like:
@@ -257,8 +262,13 @@ class _Reading:
         # about LoRA, so only a negation before the term ("unlike LoRA") rules it out.
         where = self.answer.clause if same_clause else self.answer.sentence
         here = where[m.first]
-        return any(where[r.first] == here and (r.last < m.first or r.first > m.last)
-                   and not r.denied_ahead for p in requires for r in self.answer.find(p))
+        find = self.answer.find
+        for p in requires:
+            for r in find(p):
+                if where[r.first] == here and (r.last < m.first or r.first > m.last) \
+                        and not r.denied_ahead:
+                    return True
+        return False
 
     def quote(self, m: Match) -> str:
         """The answer's words around a match, within its segment, at most EVIDENCE_WORDS."""
