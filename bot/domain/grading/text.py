@@ -243,8 +243,8 @@ class Text:
 
     def quote(self, first: int, last: int) -> str:
         """The original words of tokens first..last (inclusive), as written."""
-        return self.original[self._pieces.spans(first, first + 1)[0][0]:
-                             self._pieces.spans(last, last + 1)[0][1]]
+        spans = self._pieces.spans(first, last + 1)
+        return self.original[spans[0][0]:spans[-1][1]]
 
 
 class _Pieces:
