@@ -17,7 +17,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import compress, count, pairwise
 from typing import NamedTuple
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -102,7 +102,11 @@ class Answer:
         joined = list(map(stem_join, stems, stems[1:]))
         for start in self.sentence_starts[1:-1]:
             joined[start - 1] = ""   # two sentences' words are never one word
-        self.pairs = _places(joined)    # two words joined: where
+        #: every two neighbouring words joined, by the first's index; and as a set: most
+        #: answers write no rubric word apart, so where one is is looked up only if it is
+        self.joined = joined
+        self.pairs = set(joined)
+        self.pairs.discard("")
         self._found: dict[tuple[str, ...], list[Match]] = {}
         self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
@@ -119,7 +123,7 @@ class Answer:
         "feedforward"): the first word is a prefix of the target."""
         if target not in self.pairs:
             return []
-        return [i for i in self.pairs[target]
+        return [i for i in compress(count(), map(target.__eq__, self.joined))
                 if 0 < len(self.stems[i]) < len(target) and target.startswith(self.stems[i])]
 
     def _typo_forms(self, target: str) -> frozenset[str]:
