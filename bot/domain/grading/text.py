@@ -106,6 +106,10 @@ _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}   # can't, won't, s
 # character): a pattern that opens with a character class is searched for it, where an
 # alternation would be tried at every character of the answer.
 _WORD = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)*")
+#: ASCII folded for finding words: letters lowercased, letters, digits and dots kept, all
+#: else a space
+_ASCII_WORDS = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() or chr(c) == "."
+                              else " " for c in range(128)})
 _SENTENCE_END = r"(?<=[.!?])[.!?]*(?=\s|$)"          # . ! ?
 _NEW_ITEM = r"(?<=\n)\s*(?=[-*+>]|\d+[.)]\s|\n)"        # a bullet, a blank line
 _NEW_LINE = r"(?<=\n)(?=\s*[A-Z])"                     # a line starting anew
@@ -303,8 +307,15 @@ def _raw_tokens(text: str) -> _Columns:
     breaks = parts[1::2]
     breaks.append("")   # after the last piece: whatever it counts, no word follows
     findall = _WORD.findall
+    plain = mapped.text.isascii()
     for k, (piece, brk) in enumerate(zip(parts[0::2], breaks, strict=True)):
-        found = findall(piece)
+        if plain:
+            # lowercase, and every character no word holds a space: the words are what is
+            # between spaces, unless a dot joins digits ("3.5")
+            piece = piece.translate(_ASCII_WORDS)
+            found = findall(piece) if "." in piece else piece.split()
+        else:
+            found = findall(piece)
         if found:
             n = len(found)
             holding.append(k)
@@ -319,7 +330,8 @@ def _raw_tokens(text: str) -> _Columns:
                 clause += clauses[-1] == clause
                 if brk not in (";", ":") and "-" not in brk:
                     sentence += sentences[-1] == sentence
-    words = " ".join(words).lower().split()   # words are ASCII and hold no space
+    if not plain:
+        words = " ".join(words).lower().split()   # words are ASCII and hold no space
     return _Columns(words, sentences, segments, clauses,
                     _Pieces(mapped, parts, holding, first_word))
 
