@@ -36,9 +36,9 @@ class Phrase:
     text: str
     stems: tuple[str, ...]
     negative: bool          # starts with a negation: matches only where denied
-    #: each word's stem with the one words it makes with a neighbour ("feed" and
-    #: "feedforward"), the longest first: a long word is the rarer, so an absent phrase
-    #: is usually ruled out at its first
+    #: each word's stem with the single words it makes with its neighbours ("feed" with
+    #: "feedforward"), longest stem first: a long word is the rarer, so an absent phrase
+    #: is usually ruled out at its first word
     forms: tuple[tuple[str, tuple[str, ...]], ...]
 
     @property
@@ -102,8 +102,9 @@ class Answer:
         joined = list(map(stem_join, stems, stems[1:]))
         for start in self.sentence_starts[1:-1]:
             joined[start - 1] = ""   # two sentences' words are never one word
-        #: every two neighbouring words joined, by the first's index; and as a set: most
-        #: answers write no rubric word apart, so where one is is looked up only if it is
+        #: each two neighbouring words joined, at the first one's index, and the set of
+        #: them: most answers write no rubric word apart, so a joined word's places are
+        #: scanned for only once the set holds it
         self.joined = joined
         self.pairs = set(joined)
         self.pairs.discard("")
