@@ -127,8 +127,8 @@ _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}   # can't, won't, s
 # character): a pattern that opens with a character class is searched for it, where an
 # alternation would be tried at every character of the answer.
 _WORD = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)*")
-#: ASCII folded for finding words: letters lowercased, letters, digits and dots kept, all
-#: else a space
+#: ASCII as the word pattern sees it: letters lowercased, digits and dots kept, every other
+#: character a space
 _ASCII_WORDS = str.maketrans({chr(c): chr(c).lower() if chr(c).isalnum() or chr(c) == "."
                               else " " for c in range(128)})
 _SENTENCE_END = r"(?<=[.!?])[.!?]*(?=\s|$)"          # . ! ?
