@@ -187,6 +187,10 @@ class _Mapped:
         self.text, self.origin = "".join(parts), origin
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
 def _fold_char(c: str) -> str:
     if c in _SYMBOLS:
         return _SYMBOLS[c]
@@ -205,16 +209,11 @@ def _fold_char(c: str) -> str:
 
 def normalise(text: str) -> _Mapped:
     """Fold the text to lowercase ASCII-ish words, keeping each character's source index."""
-    if text.isascii():  # the common case: nothing to fold character by character
-        mapped = _Mapped(text, None)
-    else:
-        chars: list[str] = []
-        origin: list[int] = []
-        for i, c in enumerate(text):
-            folded = _fold_char(c)
-            chars.append(folded)
-            origin.extend([i] * len(folded))
-        mapped = _Mapped("".join(chars), origin)
+    mapped = _Mapped(text, None)
+    if not text.isascii():
+        # only the characters that are not ASCII, each on its own: a curly quote or a dash
+        # leaves the rest of an answer as it is
+        mapped.sub(_NON_ASCII, lambda m: _fold_char(m.group()))
     mapped.sub(_LATEX_DROP, lambda m: " ", "\\")
     mapped.sub(_LATEX_WORD, lambda m: _LATEX_WORDS[m.group(1)], "\\")
     mapped.sub(_BARE_NOT, lambda m: "n't", "nt")
