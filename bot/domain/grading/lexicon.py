@@ -153,12 +153,19 @@ def _undouble(base: str) -> str:
 
 
 def _respell(word: str) -> str:
-    """British spellings to American ones, so "optimise" and "optimize" are one word."""
-    word = _BRITISH_LL.sub(r"\1\2", word)
-    word = _BRITISH_ISE.sub(lambda m: m.group(1) + ("iz" if m.group(2) == "is" else "yz")
-                            + m.group(3), word)
-    word = _OUR.sub(r"\1or", word)
-    return _RE_ENDING.sub(r"\1er\2", word)
+    """British spellings to American ones, so "optimise" and "optimize" are one word. Each
+    pattern runs only on a word with the letters it needs: most words have none of them,
+    and every new word of every answer is stemmed."""
+    if "ll" in word:
+        word = _BRITISH_LL.sub(r"\1\2", word)
+    if "is" in word or "ys" in word:
+        word = _BRITISH_ISE.sub(lambda m: m.group(1) + ("iz" if m.group(2) == "is" else "yz")
+                                + m.group(3), word)
+    if "our" in word:
+        word = _OUR.sub(r"\1or", word)
+    if word.endswith(("re", "res")):
+        word = _RE_ENDING.sub(r"\1er\2", word)
+    return word
 
 
 @lru_cache(maxsize=65536)
