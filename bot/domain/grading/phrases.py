@@ -15,6 +15,7 @@ where it is not denied ("it is not a transformer" does not cover "transformer").
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, count, pairwise
@@ -80,7 +81,12 @@ def _max_typos(word: str) -> int:
 class Answer:
     """An answer read once and indexed, so each phrase is looked up, not scanned for."""
 
-    def __init__(self, text: str, vocabulary: Vocabulary) -> None:
+    def __init__(self, text: str, vocabulary: Vocabulary,
+                 prefixes: AbstractSet[str] | None = None) -> None:
+        """``prefixes``: when the phrases that will be looked for are known, every proper
+        prefix of their words' stems. Two words written apart can only make a phrase word
+        whose stem starts with the first, so only there is the pair joined and stemmed:
+        stemming every pair of a new answer is most of reading it."""
         self.text: Text = read(text)
         # the tokens' fields, column by column: matching reads these by index
         self.words = self.text.words
@@ -99,7 +105,12 @@ class Answer:
         self.at = _places(stems)
         # Every neighbouring pair joined once (a cached stem each), rather than each
         # target's prefixes looked up in turn: a rubric asks about hundreds of targets.
-        joined = list(map(stem_join, stems, stems[1:]))
+        if prefixes is None:
+            joined = list(map(stem_join, stems, stems[1:]))
+        else:
+            joined = [""] * max(0, n - 1)
+            for i in compress(range(n - 1), map(prefixes.__contains__, stems)):
+                joined[i] = stem_join(stems[i], stems[i + 1])
         for start in self.sentence_starts[1:-1]:
             joined[start - 1] = ""   # two sentences' words are never one word
         #: each two neighbouring words joined, at the first one's index, and the set of

@@ -111,6 +111,8 @@ class _Rubric:
     holding: dict[str, tuple[Phrase, ...]]
     #: the stems of the one-word words: a token with one of them is one of those words
     one_word: frozenset[str]
+    #: every proper prefix of a stem of any phrase the rubric looks for (see Answer)
+    prefixes: frozenset[str]
 
 
 @lru_cache(maxsize=2048)
@@ -118,13 +120,16 @@ def _compile(q: _Key) -> _Rubric:
     question = q.question
     points = tuple(_point(kp) for kp in question.key_points)
     words = tuple({w.text: w for p in points for w in p.words}.values())
+    wrongs = tuple(_Wrong(mc, _phrases(mc.phrases), _phrases(mc.requires))
+                   for mc in question.misconceptions)
+    sought = [*words, *(r for p in points for _, needs in p.sought for r in needs),
+              *(w for wrong in wrongs for w in (*wrong.phrases, *wrong.requires))]
     return _Rubric(
-        points, words,
-        tuple(_Wrong(mc, _phrases(mc.phrases), _phrases(mc.requires))
-              for mc in question.misconceptions),
+        points, words, wrongs,
         frozenset(t.stem for t in read(question.prompt).tokens if is_content(t.word)),
         question_words(question), _holding(words),
-        frozenset(w.stems[0] for w in words if len(w.stems) == 1))
+        frozenset(w.stems[0] for w in words if len(w.stems) == 1),
+        frozenset(s[:k] for p in sought for s in p.stems for k in range(1, len(s))))
 
 
 def _holding(words: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
@@ -289,7 +294,8 @@ class _Reading:
 def grade(question: Question, answer_text: str) -> Grade:
     """Grade ``answer_text`` against the question's rubric (see the module docstring)."""
     rubric = _compile(_Key(question))
-    answer = Answer(answer_text, Vocabulary.for_question(question, rubric.own_words))
+    answer = Answer(answer_text, Vocabulary.for_question(question, rubric.own_words),
+                    rubric.prefixes)
     if not answer.stems:
         return Grade((), tuple(p.label for p in rubric.points), 0.0, notes=(NOTE_EMPTY,))
     reading = _Reading(rubric, answer)
