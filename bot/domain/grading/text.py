@@ -367,7 +367,7 @@ def _raw_tokens(text: str) -> _Columns:
     findall = _WORD.findall
     plain = mapped.text.isascii()
     for k, (piece, brk) in enumerate(zip(parts[0::2], breaks, strict=True)):
-        if plain:
+        if plain or piece.isascii():
             # lowercase, and every character no word holds a space: the words are what is
             # between spaces, unless a dot joins digits ("3.5")
             piece = piece.translate(_ASCII_WORDS)
