@@ -163,8 +163,17 @@ _BREAK = re.compile(r"([.!?;:,\s](?:" + "|".join((
 # space: it is not stopped at every space between two words. A line after a sentence end
 # ends nothing more, and one after a colon makes the colon a sentence end.
 _SPACED_DASH = re.compile(r"-(?<=\s-)(?=\s)")
-_BREAK_UNSPACED = re.compile(r"([.!?;:,\n](?:" + "|".join((
-    _SENTENCE_END, _NEW_ITEM, _NEW_LINE, r"(?<=:)\s*\n", r"(?<=[;:])", r"(?<=,)")) + "))")
+_UNSPACED_BREAKS = (_SENTENCE_END, _NEW_ITEM, _NEW_LINE, r"(?<=:)\s*\n", r"(?<=[;:])")
+_BREAK_UNSPACED = re.compile(r"([.!?;:,\n](?:" + "|".join((*_UNSPACED_BREAKS, r"(?<=,)")) + "))")
+# A spaced dash after a space that follows a character ("LoRA - a low-rank update",
+# "done. - Next"), or at the start of a line (a bullet), and before a space and a
+# character, is a break the dash itself can start, with the space after it: no other break
+# can take the space before it, and a bullet's line has already broken. Only a text whose
+# spaced dashes are all like that is cut this way; any other ("- -", a dash at a line's
+# end) needs the pattern that tries every space.
+_ODD_DASH = re.compile(r"-(?<=\s-)(?=\s)(?:(?<![^\s-] -)(?<!\n-)|(?! [^\s-]))")
+_BREAK_DASHED = re.compile(r"([.!?;:,\n-](?:" + "|".join((
+    *_UNSPACED_BREAKS, r"(?<=\s-)\s", r"(?<=,)")) + "))")
 
 
 _identity: array[int] = array("q")
@@ -360,7 +369,8 @@ def _raw_tokens(text: str) -> _Columns:
     holding: list[int] = []
     first_word: list[int] = []
     sentence = segment = clause = 0
-    breaking = _BREAK if _SPACED_DASH.search(mapped.text) else _BREAK_UNSPACED
+    breaking = _BREAK_UNSPACED if not _SPACED_DASH.search(mapped.text) else \
+        _BREAK if _ODD_DASH.search(mapped.text) else _BREAK_DASHED
     parts = breaking.split(mapped.text)   # piece, break, piece, ..., piece
     breaks = parts[1::2]
     breaks.append("")   # after the last piece: whatever it counts, no word follows
