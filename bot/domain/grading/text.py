@@ -375,15 +375,18 @@ def _raw_tokens(text: str) -> _Columns:
     breaks = parts[1::2]
     breaks.append("")   # after the last piece: whatever it counts, no word follows
     findall = _WORD.findall
+    # An ASCII piece lowercased, with every character no word holds a space: its words are
+    # what is between the spaces, unless a dot joins digits ("3.5"). An all-ASCII text is
+    # folded so at once and cut where its pieces are.
     plain = mapped.text.isascii()
-    for k, (piece, brk) in enumerate(zip(parts[0::2], breaks, strict=True)):
-        if plain or piece.isascii():
-            # lowercase, and every character no word holds a space: the words are what is
-            # between spaces, unless a dot joins digits ("3.5")
-            piece = piece.translate(_ASCII_WORDS)
-            found = findall(piece) if "." in piece else piece.split()
-        else:
-            found = findall(piece)
+    if plain:
+        folded = mapped.text.translate(_ASCII_WORDS)
+        ends = list(accumulate(map(len, parts)))
+        pieces = list(map(folded.__getitem__, map(slice, [0, *ends[1::2]], ends[0::2])))
+    else:
+        pieces = [p.translate(_ASCII_WORDS) if p.isascii() else p for p in parts[0::2]]
+    for k, (piece, brk) in enumerate(zip(pieces, breaks, strict=True)):
+        found = findall(piece) if "." in piece or not piece.isascii() else piece.split()
         if found:
             n = len(found)
             holding.append(k)
