@@ -203,13 +203,12 @@ class _Mapped:
             repl: Callable[[re.Match[str]], str], hint: str = "") -> None:
         """Replace each match of ``pattern`` (or of what a function finds, in order) by
         ``repl`` of it."""
-        if (hint and hint not in self.text) or (
-                isinstance(pattern, re.Pattern) and pattern.search(self.text) is None):
-            return  # the usual case: nothing to rebuild
+        if hint and hint not in self.text:
+            return
         found = list(pattern.finditer(self.text) if isinstance(pattern, re.Pattern)
                      else pattern(self.text))
         if not found:
-            return
+            return  # the usual case: nothing to rebuild
         n = len(self.text)
         source = self.origin if self.origin is not None else _identity_to(n)
         parts: list[str] = []
