@@ -96,7 +96,6 @@ class Answer:
         self.clause = self.text.clauses
         self.negated_by = self.text.negated_by
         self.subject_of = self.text.subject_of
-        self.vocabulary = vocabulary
         stems, sentence = self.stems, self.sentence
         n = len(stems)
         #: where each sentence starts, and the end: sentences are numbered 0, 1, 2, ...

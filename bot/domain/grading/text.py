@@ -117,7 +117,7 @@ _THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}\b)")
 _ABBREVIATIONS = "e.g|i.e|etc|vs|et al|approx|cf|fig|eq|dr|mr|mrs|ms|prof|no|inc|ltd|jr|sr"
 _ABBREVIATION = re.compile(r"(?i)\b(" + re.escape(_ABBREVIATIONS).replace(r"\|", "|") +
                            r")\.(?=\s)")
-# whether the text has one at all, found from the dot
+# the dot that ends one, found from the dot
 _ABBREVIATION_DOT = _after_literal(".", _ABBREVIATIONS.split("|"), r"(?=\s)")
 _LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS.split("|")))
 
@@ -141,10 +141,10 @@ _IRREGULAR_NOT = {"ca": "can", "wo": "will", "sha": "shall"}   # can't, won't, s
 
 # What the tokenizer sees: words, and between them sentence ends, clause breaks (; : a
 # dash) and segment breaks (a comma). No break can start inside a word, so the text is cut
-# at the breaks and each piece's words are found by one C-level findall. A break is one of
-# a few characters and then what may follow it (each alternative looks back at that first
-# character): a pattern that opens with a character class is searched for it, where an
-# alternation would be tried at every character of the answer.
+# at the breaks and each piece's words are found in C (a split, or the word pattern). A
+# break is one of a few characters and then what may follow it (each alternative looks
+# back at that first character): a pattern that opens with a character class is searched
+# for it, where an alternation would be tried at every character of the answer.
 _WORD = re.compile(r"[A-Za-z0-9]+(?:\.[0-9]+)*")
 #: ASCII as the word pattern sees it: letters lowercased, digits and dots kept, every other
 #: character a space
