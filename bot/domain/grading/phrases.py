@@ -102,8 +102,8 @@ class Answer:
         self.sentence_starts = [bisect_left(sentence, k) for k in
                                 range(sentence[-1] + 2)] if n else [0]
         self.at = _places(stems)
-        # Every neighbouring pair joined once (a cached stem each), rather than each
-        # target's prefixes looked up in turn: a rubric asks about hundreds of targets.
+        # Neighbouring pairs joined once each (a cached stem), rather than each target's
+        # prefixes looked up in turn: a rubric asks about hundreds of targets.
         if prefixes is None:
             joined = list(map(stem_join, stems, stems[1:]))
         else:

@@ -84,9 +84,6 @@ class Vocabulary:
         """The bank's words and the entry's (``own``, when the caller has them already)."""
         return cls(bank_vocabulary(), own if own is not None else question_words(q))
 
-    def __contains__(self, word: object) -> bool:
-        return word in self.bank or word in self.own
-
     def outside(self, words: Iterable[str]) -> set[str]:
         """Those of ``words`` that are no word of the vocabulary: one set difference, where
         a test per word would cost a call each."""
