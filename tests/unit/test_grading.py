@@ -78,6 +78,9 @@ def test_inflections_spellings_and_compounds() -> None:
     "It isn't a transformer in any sense of the word.",
     "it isnt a transformer, just typed in chat without the apostrophe",
     "you dont need a transformer for this, recurrence does it",
+    "It ISN'T a transformer, whatever the name suggests.",
+    "YOU DONT NEED A TRANSFORMER FOR THIS, RECURRENCE DOES IT",
+    "It WON'T use a transformer, it keeps recurrence.",
     "A transformer is unnecessary here, recurrence does it.",
     "For this the transformer is really optional; recurrence does it.",
 ])

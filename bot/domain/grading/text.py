@@ -200,10 +200,10 @@ class _Mapped:
         return i if self.origin is None else self.origin[i]
 
     def sub(self, pattern: re.Pattern[str] | Callable[[str], Iterator[re.Match[str]]],
-            repl: Callable[[re.Match[str]], str], hint: str = "") -> None:
+            repl: Callable[[re.Match[str]], str], hint: str | tuple[str, ...] = ()) -> None:
         """Replace each match of ``pattern`` (or of what a function finds, in order) by
-        ``repl`` of it."""
-        if hint and hint not in self.text:
+        ``repl`` of it. A text holding none of the ``hint`` strings has no match."""
+        if hint and not any(h in self.text for h in ((hint,) if isinstance(hint, str) else hint)):
             return
         found = list(pattern.finditer(self.text) if isinstance(pattern, re.Pattern)
                      else pattern(self.text))
@@ -256,9 +256,10 @@ def normalise(text: str) -> _Mapped:
         mapped.sub(_NON_ASCII, lambda m: _fold_char(m.group()))
     mapped.sub(_LATEX_DROP, lambda m: " ", "\\")
     mapped.sub(_LATEX_WORD, lambda m: _LATEX_WORDS[m.group(1)], "\\")
-    mapped.sub(_BARE_NOT, lambda m: "n't", "nt")
+    # an answer in capitals denies too ("DON'T", "ISNT")
+    mapped.sub(_BARE_NOT, lambda m: "n't", ("nt", "NT"))
     mapped.sub(_contractions, lambda m: _IRREGULAR_NOT.get(m.group(1).lower(), m.group(1))
-               + " not", "n't")
+               + " not", ("n't", "N'T"))
     mapped.sub(_CONTRACTION_REST, lambda m: " ", "'")
     mapped.sub(_THOUSANDS, lambda m: "", ",")
     mapped.sub(_abbreviations, lambda m: m.group(1).replace(".", "").replace(" ", ""), ".")
