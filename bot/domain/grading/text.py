@@ -200,11 +200,18 @@ class _Mapped:
         return i if self.origin is None else self.origin[i]
 
     def sub(self, pattern: re.Pattern[str] | Callable[[str], Iterator[re.Match[str]]],
-            repl: Callable[[re.Match[str]], str], hint: str | tuple[str, ...] = ()) -> None:
+            repl: Callable[[re.Match[str]], str], hint: str | tuple[str, ...] = "") -> None:
         """Replace each match of ``pattern`` (or of what a function finds, in order) by
         ``repl`` of it. A text holding none of the ``hint`` strings has no match."""
-        if hint and not any(h in self.text for h in ((hint,) if isinstance(hint, str) else hint)):
-            return
+        if isinstance(hint, str):
+            if hint not in self.text:
+                return
+        elif hint:
+            for h in hint:
+                if h in self.text:
+                    break
+            else:
+                return
         found = list(pattern.finditer(self.text) if isinstance(pattern, re.Pattern)
                      else pattern(self.text))
         if not found:
