@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, groupby, islice, repeat
+from operator import add
 from typing import NamedTuple
 
 from bot.domain.grading.lexicon import (
@@ -540,11 +541,12 @@ def read(text: str) -> Text:
     cols = _raw_tokens(text)
     words = cols.words
     forward, subject = _negations(words, cols.segments, cols.clauses)
-    # each contrast word ("but") so far starts a clause within the punctuated one
+    # Each contrast word ("but") so far starts a clause within the punctuated one. Both
+    # counts only grow along the text, so their sum changes exactly where either does: it
+    # numbers the clauses (not consecutively, which nothing needs).
     shifts = accumulate(map(CONTRAST_WORDS.__contains__, words), initial=0)
     next(shifts)
-    clauses = [clause * 1000 + shift for clause, shift in zip(cols.clauses, shifts, strict=True)]
     return Text(text, tuple(words), tuple(map(stem, words)), tuple(cols.sentences),
-                tuple(cols.segments), tuple(forward), tuple(subject), tuple(clauses),
-                cols.pieces)
+                tuple(cols.segments), tuple(forward), tuple(subject),
+                tuple(map(add, cols.clauses, shifts)), cols.pieces)
 
