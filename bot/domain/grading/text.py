@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, groupby, islice, repeat
+from itertools import accumulate, compress, count, groupby, islice, repeat
 from operator import add
 from typing import NamedTuple
 
@@ -435,7 +435,7 @@ def _negations(words: list[str], segments: list[int],
     forward, subject = [-1] * n, [-1] * n
     after = 0   # the first token not yet read (a cue or pseudo-cue reads past its words)
     # Only a word that may open a cue or a pseudo-cue, or dismiss, does anything: visit those.
-    for i in [k for k, w in enumerate(words) if w in _CUE_OPENERS]:
+    for i in compress(count(), map(_CUE_OPENERS.__contains__, words)):
         if i < after:
             continue
         w = words[i]
