@@ -82,11 +82,16 @@ class Answer:
     """An answer read once and indexed, so each phrase is looked up, not scanned for."""
 
     def __init__(self, text: str, vocabulary: Vocabulary,
-                 prefixes: AbstractSet[str] | None = None) -> None:
-        """``prefixes``: when the phrases that will be looked for are known, every proper
-        prefix of their words' stems. Two words written apart can only make a phrase word
-        whose stem starts with the first, so only there is the pair joined and stemmed:
-        stemming every pair of a new answer is most of reading it."""
+                 prefixes: AbstractSet[str] | None = None,
+                 sought: AbstractSet[str] | None = None) -> None:
+        """When the phrases that will be looked for are known:
+        - ``prefixes``: every proper prefix of their words' stems. Two words written apart
+          can only make a phrase word whose stem starts with the first, so only there is
+          the pair joined and stemmed: stemming every pair of a new answer is most of
+          reading it.
+        - ``sought``: their words' stems, and each two neighbours' joined. Only those
+          stems' places (and those of words that may be typos) are indexed: most of an
+          answer's words are in no phrase."""
         self.text: Text = read(text)
         # the tokens' fields, column by column: matching reads these by index
         self.words = self.text.words
@@ -101,7 +106,14 @@ class Answer:
         #: where each sentence starts, and the end: sentences are numbered 0, 1, 2, ...
         self.sentence_starts = [bisect_left(sentence, k) for k in
                                 range(sentence[-1] + 2)] if n else [0]
-        self.at = _places(stems)
+        #: the answer's stems no vocabulary word is: a typo may hide in these alone
+        self.unknown = {s for s in vocabulary.outside(stems)
+                        if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1}
+        if sought is None:
+            self.at = _places(stems)
+        else:
+            indexed = sought | self.unknown if self.unknown else sought
+            self.at = _places_of(stems, indexed)
         # Neighbouring pairs joined once each (a cached stem), rather than each target's
         # prefixes looked up in turn: a rubric asks about hundreds of targets.
         if prefixes is None:
@@ -121,9 +133,6 @@ class Answer:
         self._found: dict[tuple[str, ...], list[Match]] = {}
         self._where: dict[str, list[int]] = {}
         self._typos: dict[str, frozenset[str]] = {}
-        #: the answer's stems no vocabulary word is: a typo may hide in these alone
-        self.unknown = {s for s in vocabulary.outside(self.at)
-                        if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1}
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -275,6 +284,18 @@ def _places(keys: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
         if key in places:
             places[key].append(i)
         elif key:
+            places[key] = [i]
+    return places
+
+
+def _places_of(keys: tuple[str, ...], wanted: AbstractSet[str]) -> dict[str, list[int]]:
+    """The positions in ``keys`` of each of ``wanted`` that occurs, in order."""
+    places: dict[str, list[int]] = {}
+    for i in compress(count(), map(wanted.__contains__, keys)):
+        key = keys[i]
+        if key in places:
+            places[key].append(i)
+        else:
             places[key] = [i]
     return places
 

@@ -113,6 +113,9 @@ class _Rubric:
     one_word: frozenset[str]
     #: every proper prefix of a stem of any phrase the rubric looks for (see Answer)
     prefixes: frozenset[str]
+    #: the stems of every phrase the rubric looks for, and each two neighbours' joined: an
+    #: answer's other words are never looked up (see Answer)
+    sought: frozenset[str]
 
 
 @lru_cache(maxsize=2048)
@@ -129,7 +132,8 @@ def _compile(q: _Key) -> _Rubric:
         frozenset(t.stem for t in read(question.prompt).tokens if is_content(t.word)),
         question_words(question), _holding(words),
         frozenset(w.stems[0] for w in words if len(w.stems) == 1),
-        frozenset(s[:k] for p in sought for s in p.stems for k in range(1, len(s))))
+        frozenset(s[:k] for p in sought for s in p.stems for k in range(1, len(s))),
+        frozenset(form for p in sought for s, joined in p.forms for form in (s, *joined)))
 
 
 def _holding(words: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
@@ -295,7 +299,7 @@ def grade(question: Question, answer_text: str) -> Grade:
     """Grade ``answer_text`` against the question's rubric (see the module docstring)."""
     rubric = _compile(_Key(question))
     answer = Answer(answer_text, Vocabulary.for_question(question, rubric.own_words),
-                    rubric.prefixes)
+                    rubric.prefixes, rubric.sought)
     if not answer.stems:
         return Grade((), tuple(p.label for p in rubric.points), 0.0, notes=(NOTE_EMPTY,))
     reading = _Reading(rubric, answer)
