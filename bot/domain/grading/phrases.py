@@ -109,11 +109,8 @@ class Answer:
         #: the answer's stems no vocabulary word is: a typo may hide in these alone
         self.unknown = {s for s in vocabulary.outside(stems)
                         if s.isalpha() and len(s) >= TYPO_MIN_LEN - 1}
-        if sought is None:
-            self.at = _places(stems)
-        else:
-            indexed = sought | self.unknown if self.unknown else sought
-            self.at = _places_of(stems, indexed)
+        wanted = sought if sought is None or not self.unknown else sought | self.unknown
+        self.at = _places(stems, wanted)
         # Neighbouring pairs joined once each (a cached stem), rather than each target's
         # prefixes looked up in turn: a rubric asks about hundreds of targets.
         if prefixes is None:
@@ -277,25 +274,16 @@ class Answer:
         return [m for m in found if m.denied == phrase.negative]
 
 
-def _places(keys: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
-    """Each key's positions in ``keys``, in order; empty keys are no place."""
+def _places(keys: tuple[str, ...], wanted: AbstractSet[str] | None = None) -> dict[str, list[int]]:
+    """Each key's positions in ``keys``, in order, for every key or only those ``wanted``;
+    empty keys are no place."""
     places: dict[str, list[int]] = {}
-    for i, key in enumerate(keys):
-        if key in places:
-            places[key].append(i)
-        elif key:
-            places[key] = [i]
-    return places
-
-
-def _places_of(keys: tuple[str, ...], wanted: AbstractSet[str]) -> dict[str, list[int]]:
-    """The positions in ``keys`` of each of ``wanted`` that occurs, in order."""
-    places: dict[str, list[int]] = {}
-    for i in compress(count(), map(wanted.__contains__, keys)):
+    at = range(len(keys)) if wanted is None else compress(count(), map(wanted.__contains__, keys))
+    for i in at:
         key = keys[i]
         if key in places:
             places[key].append(i)
-        else:
+        elif key:
             places[key] = [i]
     return places
 
