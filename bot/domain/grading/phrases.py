@@ -43,6 +43,12 @@ class Phrase:
     forms: tuple[tuple[str, tuple[str, ...]], ...]
 
     @property
+    def parts(self) -> tuple[str, ...]:
+        """Every single word the phrase may be found by: its words' stems and each two
+        neighbours joined, each once."""
+        return tuple(dict.fromkeys(part for s, joined in self.forms for part in (s, *joined)))
+
+    @property
     def joined(self) -> str:
         """The phrase's two words written as one ("re-ranking" as "reranking"), or ""."""
         if len(self.stems) == 2 and joinable(*self.stems):

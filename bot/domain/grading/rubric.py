@@ -133,15 +133,14 @@ def _compile(q: _Key) -> _Rubric:
         question_words(question), _holding(words),
         frozenset(w.stems[0] for w in words if len(w.stems) == 1),
         frozenset(s[:k] for p in sought for s in p.stems for k in range(1, len(s))),
-        frozenset(form for p in sought for s, joined in p.forms for form in (s, *joined)))
+        frozenset(part for p in sought for part in p.parts))
 
 
 def _holding(words: tuple[Phrase, ...]) -> dict[str, tuple[Phrase, ...]]:
     holding: dict[str, list[Phrase]] = defaultdict(list)
     for w in words:
-        for part in dict.fromkeys(w.stems + tuple(map(stem_join, w.stems, w.stems[1:]))):
-            if part:
-                holding[part].append(w)
+        for part in w.parts:
+            holding[part].append(w)
     return {part: tuple(ws) for part, ws in holding.items()}
 
 
