@@ -271,6 +271,20 @@ class Answer:
             out.append(tuple.__new__(Match, (i, last, ahead or behind, ahead)))
         return out
 
+    def holding(self, phrases: tuple[Phrase, ...]) -> list[Match]:
+        """Where any of the phrases is asserted, phrase by phrase (``holds`` of each, in one
+        loop: a misconception has dozens of phrases and most are absent)."""
+        out: list[Match] = []
+        cached = self._found.get
+        for phrase in phrases:
+            found = cached(phrase.stems)
+            if found is None:
+                found = self.find(phrase)
+            if found:
+                negative = phrase.negative
+                out += [m for m in found if m.denied == negative]
+        return out
+
     def holds(self, phrase: Phrase) -> list[Match]:
         """Where the phrase is asserted: present and not denied, or for a negative phrase
         ("no latency"), present and denied."""

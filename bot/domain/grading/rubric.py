@@ -305,7 +305,10 @@ def grade(question: Question, answer_text: str) -> Grade:
     mistakes = []
     wrong_sentences: set[int] = set()
     for wrong in rubric.wrongs:
-        asserted = [m for p in wrong.phrases for m in answer.holds(p)
+        if wrong.requires and not any(not r.denied_ahead for p in wrong.requires
+                                      for r in answer.find(p)):
+            continue   # its subject is absent: none of its phrases can count
+        asserted = [m for m in answer.holding(wrong.phrases)
                     if reading.with_required(m, wrong.requires, same_clause=True)]
         if asserted:
             mc = wrong.source
