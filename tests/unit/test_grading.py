@@ -112,6 +112,30 @@ def test_math_in_latex_and_unicode_is_read_as_words() -> None:
                  ).covered == ("Loss",)
 
 
+def test_a_percentage_is_not_any_number_and_an_inequality_is_no_equality() -> None:
+    symmetric = {"claim": "KL divergence is symmetric.", "correction": "It is not.",
+                 "phrases": ["kl(p||q) = kl(q||p)"]}
+    total = {"claim": "Classifiers catch every attack.", "correction": "They miss some.",
+             "phrases": ["catch 100%"]}
+    q = question({"label": "Direction", "phrases": ["asymmetric"]},
+                 {"label": "Second", "phrases": ["mode seeking"]},
+                 {"label": "Third", "phrases": ["mass covering"]},
+                 misconceptions=[symmetric, total])
+
+    def mistakes(text: str) -> list[str]:
+        return [m.claim for m in grade(q, text).mistakes]
+
+    assert mistakes("People say KL(P||Q) = KL(Q||P) holds for any two distributions.") == \
+        [symmetric["claim"]]
+    for unequal in ("KL(P||Q) ≠ KL(Q||P) in general, so the direction matters.",
+                    r"In general $KL(P||Q) \neq KL(Q||P)$, so the direction matters.",
+                    "In general KL(P||Q) != KL(Q||P), so the direction matters."):
+        assert mistakes(unequal) == [], unequal
+    assert mistakes("Our classifiers catch 100% of the attacks we tried.") == [total["claim"]]
+    assert mistakes("Our classifiers catch 100 percent of the attacks we tried.") == \
+        [total["claim"]]
+    assert mistakes("We trained the classifiers to catch 100 attack prompts first.") == []
+
 def test_keyword_lists_and_filler_earn_nothing_but_bullets_do(tokens_q: Question) -> None:
     for dump in ("subword, vocabulary, bpe, wordpiece",
                  "subword vocabulary bpe wordpiece sentencepiece",

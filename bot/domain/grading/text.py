@@ -52,7 +52,7 @@ _GREEK = dict(zip("αβγδεϵζηθϑικλμνξπρσςτυφϕχψω",
                   strict=True))
 _SYMBOLS = {
     "Σ": " sum ", "∑": " sum ", "Π": " product ", "∏": " product ", "√": " sqrt ",
-    "∂": " partial ", "∇": " gradient ", "∞": " infinity ", "≈": " approx ",
+    "∂": " partial ", "∇": " gradient ", "∞": " infinity ", "≈": " approx ", "≠": " unequal ",
     "∝": " proportional ", "∈": " in ", "∫": " integral ", "Δ": " delta ", "Θ": " theta ",
     "Λ": " lambda ", "Φ": " phi ", "Ω": " omega ", "Ψ": " psi ", "→": " to ", "⇒": " to ",
     "−": "-", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": ", ", "―": ", ", "×": " ",
@@ -70,8 +70,13 @@ _LATEX_DROP = re.compile(
     r"[bB]igg?[lr]?|q?quad|cdots?|ldots|dots|times|[,;!:]|begin|end)(?![a-zA-Z])")
 _LATEX_WORDS = {"top": " T ", "intercal": " T ", "nabla": " gradient ", "infty": " infinity ",
                 "propto": " proportional ", "le": " ", "leq": " ", "ge": " ", "geq": " ",
-                "neq": " ", "to": " to ", "rightarrow": " to ", "mid": " ", "sim": " "}
+                "neq": " unequal ", "ne": " unequal ", "to": " to ", "rightarrow": " to ",
+                "mid": " ", "sim": " "}
 _LATEX_WORD = re.compile(r"\\(" + "|".join(_LATEX_WORDS) + r")(?![a-zA-Z])")
+# "100%" is "100 percent", a word of its own ("100" alone is any hundred); "a != b" says
+# the two differ, so a formula that denies an equality never reads as asserting it
+_PERCENT = re.compile("%")
+_UNEQUAL = re.compile("!=")
 _CONTRACTION_NOT = re.compile(r"(?i)\b(\w+?)n't\b")
 _NT = re.compile(r"[nN]'[tT]")
 
@@ -264,6 +269,8 @@ def normalise(text: str) -> _Mapped:
         mapped.sub(_NON_ASCII, lambda m: _fold_char(m.group()))
     mapped.sub(_LATEX_DROP, lambda m: " ", "\\")
     mapped.sub(_LATEX_WORD, lambda m: _LATEX_WORDS[m.group(1)], "\\")
+    mapped.sub(_PERCENT, lambda m: " percent ", "%")
+    mapped.sub(_UNEQUAL, lambda m: " unequal ", "!=")
     # an answer in capitals denies too ("DON'T", "ISNT")
     mapped.sub(_BARE_NOT, lambda m: "n't", ("nt", "NT"))
     mapped.sub(_contractions, lambda m: _IRREGULAR_NOT.get(m.group(1).lower(), m.group(1))
