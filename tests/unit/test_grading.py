@@ -240,3 +240,16 @@ def test_evidence_quotes_keep_the_answer_as_written() -> None:
                  {"label": "Third", "phrases": ["residual stream"]})
     g = grade(q, "Honestly?  It's a SUB-WORD   piece, mostly.")
     assert g.evidence_for("Kind") == "It's a SUB-WORD piece"
+
+
+def test_a_contraction_reads_as_its_words() -> None:
+    wrong = {"claim": "The majority vote is always right.", "correction": "It can be wrong.",
+             "phrases": ["it is always right", "they are always right"]}
+    q = question({"label": "Voting", "phrases": ["majority vote"]},
+                 {"label": "Second", "phrases": ["independent samples"]},
+                 {"label": "Third", "phrases": ["scattered errors"]},
+                 misconceptions=[wrong])
+    for text in ("Take the majority vote: it's always right.",
+                 "Take the majority answers, since they're always right."):
+        assert [m.claim for m in grade(q, text).mistakes] == [wrong["claim"]], text
+    assert read("the model's weights").words == ("the", "model", "weights")

@@ -119,6 +119,21 @@ _BARE_NOT = _after_literal("nt", "do does did is are was were has have had could
 # These two start with their literal and look behind after it ("(?<=\w)'" as "'(?<=\w')"),
 # for the same reason.
 _CONTRACTION_REST = re.compile(r"(?i)'(?<=\w')(?:s|re|ve|ll|d|m)\b")
+# what a contraction stands for: "it's enough" is "it is enough"; after a noun "'s" is
+# mostly a possessive ("the model's weights") and goes
+_CONTRACTED = {"re": " are", "ve": " have", "ll": " will", "d": " would", "m": " am"}
+_IS_AFTER = frozenset("it that there here what who where he she".split())
+_WORD_BEFORE = re.compile(r"(\w+)$")
+
+
+def _contracted(m: re.Match[str]) -> str:
+    rest = m.group()[1:].lower()
+    if rest != "s":
+        return _CONTRACTED[rest]
+    before = _WORD_BEFORE.search(m.string, max(0, m.start() - 6), m.start())
+    return " is" if before is not None and before.group(1).lower() in _IS_AFTER else " "
+
+
 _THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}\b)")
 _ABBREVIATIONS = "e.g|i.e|etc|vs|et al|approx|cf|fig|eq|dr|mr|mrs|ms|prof|no|inc|ltd|jr|sr"
 _ABBREVIATION = re.compile(r"(?i)\b(" + re.escape(_ABBREVIATIONS).replace(r"\|", "|") +
@@ -275,7 +290,7 @@ def normalise(text: str) -> _Mapped:
     mapped.sub(_BARE_NOT, lambda m: "n't", ("nt", "NT"))
     mapped.sub(_contractions, lambda m: _IRREGULAR_NOT.get(m.group(1).lower(), m.group(1))
                + " not", ("n't", "N'T"))
-    mapped.sub(_CONTRACTION_REST, lambda m: " ", "'")
+    mapped.sub(_CONTRACTION_REST, _contracted, "'")
     mapped.sub(_THOUSANDS, lambda m: "", ",")
     mapped.sub(_abbreviations, lambda m: m.group(1).replace(".", "").replace(" ", ""), ".")
     return mapped
