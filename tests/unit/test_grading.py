@@ -253,3 +253,17 @@ def test_a_contraction_reads_as_its_words() -> None:
                  "Take the majority answers, since they're always right."):
         assert [m.claim for m in grade(q, text).mistakes] == [wrong["claim"]], text
     assert read("the model's weights").words == ("the", "model", "weights")
+
+
+def test_not_only_denies_a_phrase_that_starts_with_only() -> None:
+    wrong = {"claim": "It works with one vendor's models alone.", "correction": "It is open.",
+             "phrases": ["only openai models", "just one vendor"]}
+    q = question({"label": "Vendors", "phrases": ["many providers"]},
+                 {"label": "Second", "phrases": ["open protocol"]},
+                 {"label": "Third", "phrases": ["tool servers"]},
+                 misconceptions=[wrong])
+    assert [m.claim for m in grade(q, "The SDK supports only OpenAI models today.").mistakes] \
+        == [wrong["claim"]]
+    for text in ("The SDK supports not only OpenAI models but Claude and Gemini too.",
+                 "It is not just one vendor: many providers ship servers for it."):
+        assert grade(q, text).mistakes == (), text

@@ -27,6 +27,9 @@ from bot.domain.grading.lexicon import NEGATION_CUES, stem
 from bot.domain.grading.text import Text, Token, read
 from bot.domain.grading.vocabulary import Vocabulary
 
+#: the words after which "not" is no negation of what follows ("not only X" asserts X), but
+#: of the word itself: a phrase that starts with one ("only openai models") is denied by it
+LIMITING = frozenset({"only", "just"})
 GAP_WORDS = frozenset("a an the of its their his her our your this that these those".split())
 MAX_GAPS = 2
 TYPO_MIN_LEN = 5
@@ -267,6 +270,8 @@ class Answer:
                     continue
             cues = negated_by[i:last + 1]
             ahead = max(cues) > -1 and any(-1 < cue < i for cue in cues)  # most: no cue
+            if answer_stems[i] in LIMITING and i and self.words[i - 1] == "not":
+                ahead = True   # "not only OpenAI models": the "not" is the phrase's own
             behind = max(subject_of[i:last + 1]) > last
             out.append(tuple.__new__(Match, (i, last, ahead or behind, ahead)))
         return out
