@@ -189,28 +189,46 @@ def test_a_paired_term_counts_only_beside_one_of_its_partners() -> None:
     assert grade(q, "Greedy, most likely, argmax, soft prompt.").covered == ()
 
 
+def _lora_question() -> Question:
+    return question({"label": "What LoRA trains", "phrases": ["low-rank update"]},
+                    {"label": "Merging", "phrases": ["merged into the weights"]},
+                    {"label": "Rank", "phrases": ["rank r"]},
+                    {"label": "Fourth", "phrases": ["soft prompt"]},
+                    misconceptions=[{"claim": "LoRA adds inference latency.",
+                                     "phrases": ["adds inference latency", "slower at inference"],
+                                     "point": "Merging",
+                                     "correction": "Merged adapters add no latency at all."},
+                                    {"claim": "LoRA updates all weights.",
+                                     "phrases": ["updates all the weights"],
+                                     "requires": ["lora"],
+                                     "correction": "It freezes them and trains two small "
+                                                   "matrices."}])
+
+
 def test_a_misconception_costs_its_point_unless_denied() -> None:
-    q = question({"label": "What LoRA trains", "phrases": ["low-rank update"]},
-                 {"label": "Merging", "phrases": ["merged into the weights"]},
-                 {"label": "Third", "phrases": ["soft prompt"]},
-                 misconceptions=[{"claim": "LoRA adds inference latency.",
-                                  "phrases": ["adds inference latency", "slower at inference"],
-                                  "point": "Merging",
-                                  "correction": "Merged adapters add no latency at all."},
-                                 {"claim": "LoRA updates all weights.",
-                                  "phrases": ["updates all the weights"], "requires": ["lora"],
-                                  "correction": "It freezes them and trains two small matrices."}])
-    right = "LoRA learns a low-rank update that is merged into the weights after training."
-    assert grade(q, right).covered == ("What LoRA trains", "Merging")
+    q = _lora_question()
+    right = ("LoRA learns a low-rank update of a small rank r, and that update is merged into "
+             "the weights after training.")
+    assert grade(q, right).covered == ("What LoRA trains", "Merging", "Rank")
     wrong = grade(q, right + " Sadly it adds inference latency to every call.")
-    assert wrong.covered == ("What LoRA trains",)
+    assert wrong.covered == ("What LoRA trains", "Rank")
     assert wrong.mistakes[0].correction == "Merged adapters add no latency at all."
     assert wrong.mistakes[0].quote == "Sadly it adds inference latency to every call"
     assert grade(q, right + " It never adds inference latency.").mistakes == ()
     unlinked = grade(q, right + " And LoRA updates all the weights, like full tuning does.")
-    assert unlinked.coverage == pytest.approx(1 / 3, abs=1e-3)
+    assert unlinked.coverage == pytest.approx(2 / 4, abs=1e-3)
     # about another subject, the generic phrase does not trigger
     assert grade(q, right + " Full fine-tuning updates all the weights.").mistakes == ()
+
+
+def test_a_misconception_among_little_else_earns_nothing() -> None:
+    q = _lora_question()
+    some = "LoRA learns a low-rank update that is merged into the weights after training."
+    assert grade(q, some).covered == ("What LoRA trains", "Merging")
+    g = grade(q, some + " And LoRA updates all the weights, like full tuning does.")
+    assert g.score == 0.0 and g.covered == () and g.evidence == ()
+    assert [m.claim for m in g.mistakes] == ["LoRA updates all weights."]
+    assert any("misconception" in note for note in g.notes)
 
 
 def test_restating_the_question_and_pasting_labels_earn_nothing(tokens_q: Question) -> None:

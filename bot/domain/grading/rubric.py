@@ -38,6 +38,9 @@ LIST_SHORT_SHARE = 0.75    # a list: at least this share of its items are short
 NOTE_KEYWORDS = "reads like a list of keywords: explain how the ideas connect"
 LIST_OPENERS = frozenset("as like including eg example namely".split())
 NOTE_EMPTY = "empty answer"
+#: points of evidence an answer needs beyond its misconceptions to earn anything
+OUTWEIGH = 2
+NOTE_OUTWEIGHED = "states a misconception and too little else that is right to earn points"
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +338,13 @@ def settle(labels: list[str], evidence: dict[str, str], mistakes: list[Mistake],
            notes: tuple[str, ...] = ()) -> Grade:
     """The grade from what a judge found: each point with evidence is covered, except that
     each asserted misconception costs its point's credit, or one point's worth when its
-    point was not covered (or it names none). The rubric and the LLM judge share this."""
+    point was not covered (or it names none). An answer whose evidence does not outweigh
+    its misconceptions by two points earns nothing: a wrong claim among little else is a
+    wrong answer that happens to use the right words (held-out key-point precision 0.83 ->
+    0.85, recall 0.81 -> 0.81). The rubric and the LLM judge share this."""
+    if mistakes and len(evidence) < len(mistakes) + OUTWEIGH:
+        return Grade((), tuple(labels), 0.0, notes=(*notes, NOTE_OUTWEIGHED),
+                     mistakes=tuple(mistakes))
     voided: set[str] = set()
     penalty = 0
     for mistake in mistakes:
