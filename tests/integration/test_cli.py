@@ -463,12 +463,15 @@ def test_scripted_lead_day(tmp_path: Path) -> None:
 
 def test_grading_explain_shows_evidence_misses_and_mistakes() -> None:
     res = quizbot("grading", "explain", "sample-tokens",
-                  "Tokens come from a fixed vocabulary built with BPE. A token is always a "
-                  "whole word.")
+                  "Rare words split into subword pieces. Tokens come from a fixed vocabulary "
+                  "built with BPE. A token is always a whole word.")
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert "+ Where tokens come from: «" in out and "- What unit it is" in out
     assert "✗ A token is always one whole word." in out
+    little = quizbot("grading", "explain", "sample-tokens",
+                     "Tokens come from a fixed vocabulary. A token is always a whole word.")
+    assert "score 0.00" in little.stdout and "too little else that is right" in little.stdout
     unknown = quizbot("grading", "explain", "no-such-entry", "text")
     assert unknown.returncode == 2 and "no entry 'no-such-entry'" in unknown.stderr
 

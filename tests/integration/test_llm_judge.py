@@ -54,11 +54,22 @@ async def test_misconceptions_cost_their_point(tokens_q: Question) -> None:
     answer = "Each word is a token, taken from a fixed vocabulary built by BPE."
     async with fake_openai() as fake:
         fake.reply = verdict((0, "Each word is a token"), (1, "from a fixed vocabulary"),
-                             mistakes=((0, "Each word is a token"),))
+                             (2, "built by BPE"), mistakes=((0, "Each word is a token"),))
         g = await LLMJudge(fake.base_url, "m", None, timeout=5).grade(tokens_q, answer)
-    assert g.covered == ("Where tokens come from",)
+    assert g.covered == ("Where tokens come from", "How the vocabulary is made")
+    assert g.coverage == pytest.approx(2 / 3, abs=1e-3)
     assert [m.claim for m in g.mistakes] == ["A token is always one whole word."]
     assert g.mistakes[0].quote == "Each word is a token"
+
+
+async def test_a_misconception_among_little_else_earns_nothing(tokens_q: Question) -> None:
+    answer = "Each word is a token, taken from a fixed vocabulary."
+    async with fake_openai() as fake:
+        fake.reply = verdict((1, "from a fixed vocabulary"),
+                             mistakes=((0, "Each word is a token"),))
+        g = await LLMJudge(fake.base_url, "m", None, timeout=5).grade(tokens_q, answer)
+    assert g.covered == () and g.coverage == 0.0
+    assert [m.quote for m in g.mistakes] == ["Each word is a token"]
 
 
 async def test_endpoints_without_json_schema_get_json_object(tokens_q: Question) -> None:
