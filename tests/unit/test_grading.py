@@ -51,8 +51,11 @@ def test_typos_count_only_in_words_the_bank_does_not_use(tokens_q: Question) -> 
     dec = question({"label": "Which side", "phrases": ["decoder"]},
                    {"label": "Other", "phrases": ["causal mask"]},
                    {"label": "Third", "phrases": ["cross attention"]})
-    assert "Which side" in grade(dec, "It is an encoder that reads the whole input.").missed
-    assert "Which side" in grade(dec, "It is a decodr that writes left to right.").covered
+    rest = " It reads through a causal mask, and cross attention links the two."
+    assert grade(dec, "It is an encoder that reads the whole input." + rest).covered == \
+        ("Other", "Third")
+    assert "Which side" in grade(dec, "It is a decodr that writes left to right. It reads "
+                                      "through a causal mask.").covered
 
 
 def test_inflections_spellings_and_compounds() -> None:
@@ -88,7 +91,9 @@ def test_a_denied_phrase_covers_nothing(denial: str) -> None:
     q = question({"label": "Architecture", "phrases": ["transformer"]},
                  {"label": "Other", "phrases": ["attention heads"]},
                  {"label": "Third", "phrases": ["residual stream"]})
-    assert grade(q, denial).covered == ()
+    # the other two points make the answer substantial, so only the denial can cost it
+    rest = ". Attention heads write into the residual stream."
+    assert grade(q, denial.rstrip(".") + rest).covered == ("Other", "Third")
 
 
 def test_contrast_ends_a_denial_and_negative_phrases_need_one() -> None:
@@ -98,18 +103,21 @@ def test_contrast_ends_a_denial_and_negative_phrases_need_one() -> None:
     g = grade(q, "It is not an RNN but a transformer model. Merging means the adapter does "
                  "not add any inference latency at serving time.")
     assert g.covered == ("Kind", "Latency")
-    assert "Latency" in grade(q, "The adapter adds inference latency at serving time.").missed
+    assert grade(q, "The adapter adds inference latency at serving time. Each block of the "
+                    "transformer writes into its residual stream.").covered == ("Kind", "Third")
 
 
 def test_math_in_latex_and_unicode_is_read_as_words() -> None:
     q = question({"label": "Scaling", "phrases": ["sqrt d k"]},
                  {"label": "Loss", "phrases": ["sum y log p"]},
                  {"label": "Third", "phrases": ["residual stream"]})
+    stream = " Each block then adds its output to the residual stream."
     assert grade(q, r"Scores are $\frac{QK^\top}{\sqrt{d_k}}$ before the softmax is taken."
-                 ).covered == ("Scaling",)
-    assert grade(q, "Scores are QKᵀ/√d_k before the softmax is taken.").covered == ("Scaling",)
-    assert grade(q, "The training loss is −Σ y log p over the vocabulary entries."
-                 ).covered == ("Loss",)
+                 + stream).covered == ("Scaling", "Third")
+    assert grade(q, "Scores are QKᵀ/√d_k before the softmax is taken." + stream
+                 ).covered == ("Scaling", "Third")
+    assert grade(q, "The training loss is −Σ y log p over the vocabulary entries." + stream
+                 ).covered == ("Loss", "Third")
 
 
 def test_a_percentage_is_not_any_number_and_an_inequality_is_no_equality() -> None:
@@ -154,17 +162,22 @@ def test_a_list_with_a_head_is_an_explanation() -> None:
     q = question({"label": "Metrics", "phrases": ["bleu"]},
                  {"label": "Judges", "phrases": ["llm as a judge"]},
                  {"label": "People", "phrases": ["human raters"]})
-    assert grade(q, "Overlap metrics: BLEU, ROUGE, METEOR.").covered == ("Metrics",)
-    assert grade(q, "BLEU, ROUGE, METEOR, F1.").covered == ()
+    raters = " Human raters then score a sample of the outputs by hand."
+    assert grade(q, "Overlap metrics: BLEU, ROUGE, METEOR." + raters).covered == \
+        ("Metrics", "People")
+    assert grade(q, "BLEU, ROUGE, METEOR, F1." + raters + " An LLM as a judge grades the rest."
+                 ).covered == ("Judges", "People")
 
 
 def test_requires_a_specific_term_in_the_same_sentence() -> None:
     q = question({"label": "Full", "phrases": ["all weights"], "requires": ["full fine-tuning"]},
                  {"label": "Other", "phrases": ["low-rank update"]},
                  {"label": "Third", "phrases": ["soft prompt"]})
-    assert grade(q, "Full fine-tuning changes all weights of the network.").covered == ("Full",)
+    prompt = " Prompt tuning trains only a soft prompt."
+    assert grade(q, "Full fine-tuning changes all weights of the network." + prompt
+                 ).covered == ("Full", "Third")
     assert grade(q, "Training changes all weights of the network. Full fine-tuning is slow."
-                 ).covered == ()
+                 + prompt + " LoRA learns a low-rank update.").covered == ("Other", "Third")
 
 
 def test_a_paired_term_counts_only_beside_one_of_its_partners() -> None:
@@ -172,19 +185,21 @@ def test_a_paired_term_counts_only_beside_one_of_its_partners() -> None:
                   "paired": {"greedy": ["most likely", "highest probability", "argmax"]}},
                  {"label": "Other", "phrases": ["low-rank update"]},
                  {"label": "Third", "phrases": ["soft prompt"]})
-    right = grade(q, "Greedy decoding takes the highest probability token at each step.")
-    assert right.covered == ("Greedy",)
+    other = " LoRA, by contrast, learns a low-rank update of the weights."
+    right = grade(q, "Greedy decoding takes the highest probability token at each step." + other)
+    assert right.covered == ("Greedy", "Other")
     assert "highest probability" in right.evidence_for("Greedy")  # type: ignore[operator]
-    assert grade(q, "Greedy decoding is the quality baseline everyone compares with."
-                 ).covered == ()
+    others = other + " Prompt tuning trains only a soft prompt."
+    assert grade(q, "Greedy decoding is the quality baseline everyone compares with." + others
+                 ).covered == ("Other", "Third")
     # the partner must be in the term's own sentence, and the term must not be denied
     assert grade(q, "Greedy decoding is the quality baseline. The most likely token wins."
-                 ).covered == ()
+                 + others).covered == ("Other", "Third")
     assert grade(q, "This is not greedy: it samples the most likely token only sometimes."
-                 ).covered == ()
+                 + others).covered == ("Other", "Third")
     # a stand-alone phrase still stands alone
-    assert grade(q, "It always picks the most likely token, step after step.").covered == \
-        ("Greedy",)
+    assert grade(q, "It always picks the most likely token, step after step." + other
+                 ).covered == ("Greedy", "Other")
     # naming the term and a partner with nothing else explains nothing
     assert grade(q, "Greedy, most likely, argmax, soft prompt.").covered == ()
 
@@ -231,6 +246,30 @@ def test_a_misconception_among_little_else_earns_nothing() -> None:
     assert any("misconception" in note for note in g.notes)
 
 
+def test_a_thin_answer_earns_only_what_it_states_in_two_places() -> None:
+    q = question({"label": "Rank", "phrases": ["low-rank update"]},
+                 {"label": "Merge", "phrases": ["merged into the weights"]},
+                 {"label": "Frozen", "phrases": ["frozen base"]},
+                 {"label": "Fourth", "phrases": ["soft prompt"]},
+                 misconceptions=[{"claim": "LoRA is slower at inference.",
+                                  "phrases": ["slower at inference"],
+                                  "correction": "Merged, it costs nothing at inference."}])
+    once = grade(q, "LoRA trains a low-rank update beside the layer.")
+    assert once.covered == () and any("too thin" in note for note in once.notes)
+    twice = grade(q, "LoRA trains a low-rank update beside the layer. Because that low-rank "
+                     "update is small, training needs far less memory.")
+    assert twice.covered == ("Rank",) and twice.notes == ()
+    # half the points, each stated once, is an answer of substance
+    half = grade(q, "LoRA trains a low-rank update beside the layer, and after training it "
+                    "is merged into the weights.")
+    assert half.covered == ("Rank", "Merge") and half.notes == ()
+    # a mention in a sentence that states a misconception corroborates nothing
+    wrong = grade(q, "LoRA trains a low-rank update beside the layer. The low-rank update "
+                     "makes it slower at inference, sadly.")
+    assert wrong.covered == () and [m.claim for m in wrong.mistakes] == \
+        ["LoRA is slower at inference."]
+
+
 def test_restating_the_question_and_pasting_labels_earn_nothing(tokens_q: Question) -> None:
     assert grade(tokens_q, tokens_q.prompt).score == 0.0
     assert grade(tokens_q, ". ".join(kp.label for kp in tokens_q.key_points)).score == 0.0
@@ -256,7 +295,7 @@ def test_evidence_quotes_keep_the_answer_as_written() -> None:
     q = question({"label": "Kind", "phrases": ["subword"]},
                  {"label": "Other", "phrases": ["attention heads"]},
                  {"label": "Third", "phrases": ["residual stream"]})
-    g = grade(q, "Honestly?  It's a SUB-WORD   piece, mostly.")
+    g = grade(q, "Honestly?  It's a SUB-WORD   piece, mostly. Many attention heads read it.")
     assert g.evidence_for("Kind") == "It's a SUB-WORD piece"
 
 

@@ -144,7 +144,9 @@ def _probe_problems(q: Question) -> list[str]:
                                                   for kp in q.key_points),
     }
     for name, text in probes.items():
-        g = grade(q, text)
+        # said twice, as inside a longer answer, so the thin-answer rule cannot hide a phrase
+        # that the probe alone would match
+        g = grade(q, f"{text} {text}")
         if g.covered:
             out.append(f"{name} earns {list(g.covered)}: "
                        + "; ".join(f"«{quote}»" for _, quote in g.evidence))

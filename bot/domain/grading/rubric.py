@@ -14,6 +14,12 @@ sentence that also
 A misconception asserted costs the credit of the key point it contradicts (or one point's
 worth), the sentence asserting it earns nothing else, and the person is told its
 correction.
+
+An answer that covers less than half the points earns only those it states in two places
+that do not overlap (the point, and then what it does or why). A thin answer's single
+mention is as often a wrong answer's vocabulary as a right answer's fact; measured on the
+evaluation set's development half, this raised key-point precision from 0.85 to 0.91 and
+cost partial answers most of their credit. The person is told to say what it does and why.
 """
 
 from __future__ import annotations
@@ -41,6 +47,10 @@ NOTE_EMPTY = "empty answer"
 #: points of evidence an answer needs beyond its misconceptions to earn anything
 OUTWEIGH = 2
 NOTE_OUTWEIGHED = "states a misconception and too little else that is right to earn points"
+#: an answer that covers less than this share of the points earns only those it states in
+#: two places
+CORROBORATED = 0.5
+NOTE_THIN = "too thin to credit a point mentioned only once: say what it does and why"
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +341,27 @@ def grade(question: Question, answer_text: str) -> Grade:
                 break
             unsupported = True
     notes = (NOTE_KEYWORDS,) if unsupported and len(evidence) < len(rubric.points) else ()
+    if evidence and len(evidence) < CORROBORATED * len(rubric.points):
+        thin = [p.label for p in rubric.points if p.label in evidence
+                and _places(reading, p, wrong_sentences) < 2]
+        for label in thin:
+            del evidence[label]
+        if thin:
+            notes = (*notes, NOTE_THIN)
     return settle([p.label for p in rubric.points], evidence, mistakes, notes)
+
+
+def _places(reading: _Reading, point: _Point, wrong_sentences: set[int]) -> int:
+    """In how many places, not overlapping, the answer credibly states the point."""
+    answer = reading.answer
+    spans = sorted((m.first, m.last) for m, needs in reading.hits(point)
+                   if answer.sentence[m.first] not in wrong_sentences
+                   and reading.with_required(m, needs) and reading.supported(m))
+    places, end = 0, -1
+    for first, last in spans:
+        places += int(first > end)
+        end = max(end, last)
+    return places
 
 
 def settle(labels: list[str], evidence: dict[str, str], mistakes: list[Mistake],
