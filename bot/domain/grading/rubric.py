@@ -331,12 +331,8 @@ def grade(question: Question, answer_text: str) -> Grade:
     evidence: dict[str, str] = {}
     unsupported = False
     for point in rubric.points:
-        for m, needs in reading.hits(point):
-            # a sentence that asserts a misconception is no evidence of understanding
-            if answer.sentence[m.first] in wrong_sentences or \
-                    not reading.with_required(m, needs):
-                continue
-            if reading.supported(m):
+        for m, supported in _candidates(reading, point, wrong_sentences):
+            if supported:
                 evidence[point.label] = reading.quote(m)
                 break
             unsupported = True
@@ -351,12 +347,21 @@ def grade(question: Question, answer_text: str) -> Grade:
     return settle([p.label for p in rubric.points], evidence, mistakes, notes)
 
 
+def _candidates(reading: _Reading, point: _Point,
+                wrong_sentences: set[int]) -> Iterator[tuple[Match, bool]]:
+    """The point's matches that may earn it, each with whether it says something beyond the
+    rubric; a sentence that asserts a misconception is no evidence of understanding."""
+    for m, needs in reading.hits(point):
+        if reading.answer.sentence[m.first] not in wrong_sentences and \
+                reading.with_required(m, needs):
+            yield m, reading.supported(m)
+
+
 def _places(reading: _Reading, point: _Point, wrong_sentences: set[int]) -> int:
     """In how many places, not overlapping, the answer credibly states the point."""
-    answer = reading.answer
-    spans = sorted((m.first, m.last) for m, needs in reading.hits(point)
-                   if answer.sentence[m.first] not in wrong_sentences
-                   and reading.with_required(m, needs) and reading.supported(m))
+    spans = sorted((m.first, m.last)
+                   for m, supported in _candidates(reading, point, wrong_sentences)
+                   if supported)
     places, end = 0, -1
     for first, last in spans:
         places += int(first > end)
