@@ -97,3 +97,13 @@ async def test_the_real_set_loads_and_a_slice_runs() -> None:
     assert len(entries) >= 120 and len(topics) > 10
     report = await evaluate(bank, entries[::25], RubricJudge().grade, "rubric")
     assert report.figures["all"]["entries"] == len(entries[::25])
+
+
+def test_the_second_answers_set_loads_with_point_labels() -> None:
+    """tests/data/grading-second: later answers to entries of the main set, kept apart so
+    neither set's probes count an entry twice; `grading eval --set` reads it."""
+    bank = load_bank()
+    entries = load_set(DEFAULT_SET.parent / "grading-second", bank)
+    main = {e.id for e in load_set(DEFAULT_SET, bank)}
+    assert entries and {e.id for e in entries} <= main
+    assert all(a.points is not None for e in entries for a in e.answers)
